@@ -1,0 +1,76 @@
+/**
+ * ActivityStore: the durable `(domain, key) → {paused, draining, note, …}` state, its append-only
+ * history and a change feed the supervisor follows (DESIGN §2, §3).
+ */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type { ActivityEntry, ActivityState, EffectiveState, Transition } from "./Domain/Activity.js"
+import type { ActivityKey } from "./Domain/ActivityKey.js"
+import type { Domain } from "./Domain/Domain.js"
+import type { StoreUnavailable } from "./Domain/Errors.js"
+import { makeMemoryStore } from "./ActivityStore/MemoryStore.js"
+import { layerSqliteClient, makeSqlStore } from "./ActivityStore/SqlStore.js"
+import type { TransitionRequest } from "./ActivityStore/Rules.js"
+
+export type { TransitionRequest } from "./ActivityStore/Rules.js"
+
+export interface ListFilter {
+  readonly domain?: Domain | undefined
+  /** Keep rows whose own state (expired rows read as `accepting`) is this. */
+  readonly state?: ActivityState | undefined
+}
+
+export interface HistoryFilter {
+  readonly domain?: Domain | undefined
+  readonly key?: ActivityKey | undefined
+  /** Newest first, at most this many (default 100). */
+  readonly limit?: number | undefined
+}
+
+/** What a transition did: the row before and after (`null` = default state, no row) and the history rows written. */
+export interface TransitionResult {
+  readonly before: ActivityEntry | null
+  readonly after: ActivityEntry | null
+  /** The history row, or `null` for a preview (dry run). */
+  readonly transition: Transition | null
+  /** When the row had expired, the `expired` history row recorded before the transition. */
+  readonly expired: Transition | null
+}
+
+/** Keys changed since a sequence number, with their current rows (`null` = no row). */
+export interface ChangeBatch {
+  /** The sequence number to ask from next time. */
+  readonly seq: number
+  /** `true` when the feed could not say what changed (pruned or replaced store): `changed` is then the whole state. */
+  readonly reset: boolean
+  readonly changed: ReadonlyArray<{ readonly domain: Domain; readonly key: ActivityKey; readonly entry: ActivityEntry | null }>
+}
+
+export interface ActivityStoreService {
+  /** A description of the store for messages (`sqlite:/abs/path`, `memory`). */
+  readonly describe: string
+  readonly get: (domain: Domain, key: ActivityKey) => Effect.Effect<ActivityEntry | null, StoreUnavailable>
+  readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ActivityEntry>, StoreUnavailable>
+  /** The key's own row ∪ matching wildcard rows, and the rule that decided. */
+  readonly effective: (domain: Domain, key: ActivityKey) => Effect.Effect<EffectiveState, StoreUnavailable>
+  /** One write-first transaction: the row and its history row (and an `expired` row first when due). */
+  readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
+  /** What `transition` would do, writing nothing. */
+  readonly preview: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
+  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+  readonly changesSince: (seq: number) => Effect.Effect<ChangeBatch, StoreUnavailable>
+  /** Record `expired` for every row whose expiry has passed and delete it; returns what was recorded. */
+  readonly expireDue: Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+}
+
+export class ActivityStore extends Context.Tag("oneiric/ActivityStore")<ActivityStore, ActivityStoreService>() {
+  /** The embedded default: a SQLite file (WAL, busy_timeout, synchronous=NORMAL), migrated in place. */
+  static layerSqlite = (options: { readonly filename: string }): Layer.Layer<ActivityStore, StoreUnavailable> =>
+    Layer.effect(ActivityStore, makeSqlStore(`sqlite:${options.filename}`)).pipe(
+      Layer.provide(layerSqliteClient(options.filename))
+    )
+
+  /** Same contract, no file: for tests and embedding apps that need no durability. */
+  static layerMemory: Layer.Layer<ActivityStore> = Layer.effect(ActivityStore, makeMemoryStore)
+}

@@ -1,0 +1,123 @@
+/**
+ * The store's semantics as pure functions, shared by every ActivityStore layer (and the
+ * supervisor's in-memory state), so SQLite, memory and PostgreSQL cannot drift apart.
+ */
+import * as DateTime from "effect/DateTime"
+import { ActivityEntry, DecidingRule, EffectiveState, stateOfFlags } from "../Domain/Activity.js"
+import type { RequestAction, Source } from "../Domain/Activity.js"
+import { candidateRules } from "../Domain/ActivityKey.js"
+import type { ActivityKey } from "../Domain/ActivityKey.js"
+import type { Domain } from "../Domain/Domain.js"
+
+/** A requested transition of one row. */
+export interface TransitionRequest {
+  readonly domain: Domain
+  readonly key: ActivityKey
+  readonly action: RequestAction
+  /** `undefined` keeps the row's note; a string replaces it. `resume` always clears it. */
+  readonly note?: string | undefined
+  readonly actor: string
+  readonly source: Source
+  /** When the row auto-resumes; `undefined` means never (a new command replaces an older expiry). */
+  readonly expiresAt?: DateTime.Utc | undefined
+}
+
+/**
+ * The row after `request` is applied to `before` at `now`; `null` when the result is the default
+ * state, which is stored as no row at all (the original's convention).
+ */
+export const nextRow = (before: ActivityEntry | null, request: TransitionRequest, now: DateTime.Utc): ActivityEntry | null => {
+  const was = { paused: before?.paused ?? false, draining: before?.draining ?? false }
+  const flags = (() => {
+    switch (request.action) {
+      case "pause":
+        return { ...was, paused: true }
+      case "drain":
+        return { ...was, draining: true }
+      case "resume":
+        return { paused: false, draining: false }
+      case "clear-pause":
+        return { ...was, paused: false }
+      case "clear-drain":
+        return { ...was, draining: false }
+    }
+  })()
+  // With no flag left the row goes, note included: history keeps the note (a stuck note was a bug of the original).
+  if (!flags.paused && !flags.draining) return null
+  return new ActivityEntry({
+    domain: request.domain,
+    key: request.key,
+    ...flags,
+    note: request.note !== undefined ? request.note : (before?.note ?? null),
+    updatedAt: now,
+    updatedBy: request.actor,
+    source: request.source,
+    expiresAt: request.expiresAt ?? null
+  })
+}
+
+/**
+ * The effective state of `key`: its own row ∪ every live wildcard row that covers it.
+ * `lookup` returns the stored row of a key in the same domain. The deciding rule is the most
+ * specific row that sets the winning flag (paused beats draining).
+ */
+export const effectiveState = (
+  domain: Domain,
+  key: ActivityKey,
+  lookup: (key: string) => ActivityEntry | undefined,
+  now: DateTime.Utc
+): EffectiveState => {
+  const live = (k: string) => {
+    const row = lookup(k)
+    return row !== undefined && !row.isExpired(now) ? row : undefined
+  }
+  // Most specific first: own row, then `a.b.*`, `a.*`, `*`.
+  const rules = candidateRules(key).filter((rule) => rule !== key).reverse()
+  const rows: Array<ActivityEntry> = []
+  const own = live(key)
+  if (own !== undefined) rows.push(own)
+  for (const rule of rules) {
+    const row = live(rule)
+    if (row !== undefined) rows.push(row)
+  }
+  const decider = rows.find((r) => r.paused) ?? rows.find((r) => r.draining) ?? (own?.note != null ? own : undefined)
+  const paused = decider?.paused ?? false
+  const draining = rows.some((r) => r.draining)
+  return new EffectiveState({
+    domain,
+    key,
+    state: decider === undefined ? "accepting" : stateOfFlags({ paused, draining, note: decider.note }),
+    paused,
+    draining,
+    note: decider?.note ?? null,
+    rule: decider === undefined ? null : new DecidingRule({ key: decider.key, kind: decider === own ? "own" : "wildcard" }),
+    expiresAt: decider?.expiresAt ?? null
+  })
+}
+
+/** The keys whose rows a lookup of `key` must read: the key itself and every wildcard rule that could cover it. */
+export const keysToRead = (key: string): ReadonlyArray<string> => {
+  const rules = candidateRules(key)
+  return rules.includes(key) ? rules : [...rules, key]
+}
+
+/** A stable in-memory map key for `(domain, key)`. */
+export const rowId = (domain: string, key: string): string => `${domain}\u0000${key}`
+
+/** Order rows by domain, then key, for stable listings. */
+export const byDomainThenKey = (a: ActivityEntry, b: ActivityEntry): number =>
+  a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0
+
+/** The state a listing shows for a row: an expired row reads as accepting until it is touched. */
+export const listedState = (row: ActivityEntry, now: DateTime.Utc) => (row.isExpired(now) ? "accepting" : stateOfFlags(row))
+
+/** The flags a history row records for `request`: the row after it, or the cleared state when no row is left. */
+export const recordedRow = (request: TransitionRequest, before: ActivityEntry | null, after: ActivityEntry | null) =>
+  after ?? {
+    domain: request.domain,
+    key: request.key,
+    paused: false,
+    draining: false,
+    note: request.action === "resume" ? null : (request.note ?? before?.note ?? null),
+    expiresAt: null
+  }

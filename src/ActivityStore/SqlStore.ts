@@ -1,0 +1,289 @@
+/**
+ * The ActivityStore over `@effect/sql`'s SqlClient. The queries are portable SQL (SQLite and
+ * PostgreSQL); only the client layer and the migrations are SQLite-specific.
+ */
+import * as Migrator from "@effect/sql/Migrator"
+import * as SqlClient from "@effect/sql/SqlClient"
+import type { SqlError } from "@effect/sql/SqlError"
+import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
+import * as Cause from "effect/Cause"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schedule from "effect/Schedule"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
+import { ActivityEntry, Transition } from "../Domain/Activity.js"
+import type { TransitionAction } from "../Domain/Activity.js"
+import { ActivityKey } from "../Domain/ActivityKey.js"
+import { Domain } from "../Domain/Domain.js"
+import { StoreUnavailable } from "../Domain/Errors.js"
+import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
+import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
+import type { TransitionRequest } from "./Rules.js"
+
+/** How many change-feed rows to keep; a supervisor further behind than this reloads everything. */
+const CHANGES_KEPT = 10_000
+
+interface ActivityRow {
+  readonly domain: string
+  readonly key: string
+  readonly paused: number | boolean
+  readonly draining: number | boolean
+  readonly note: string | null
+  readonly updated_at: number | null
+  readonly updated_by: string | null
+  readonly source: string | null
+  readonly expires_at: number | null
+}
+
+interface HistoryRow extends ActivityRow {
+  readonly seq: number
+  readonly at: number
+  readonly action: string
+  readonly actor: string | null
+}
+
+const isDomain = Schema.is(Domain)
+const utc = (millis: number | null) => (millis === null ? null : DateTime.unsafeMake(Number(millis)))
+const millis = (at: DateTime.Utc | null) => (at === null ? null : DateTime.toEpochMillis(at))
+// Keys come from the store, which may hold rows written by other tools: trust them as stored.
+const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: true })
+
+/** A stored row, or `undefined` when it belongs to no domain this version knows (kept, not shown). */
+const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
+  isDomain(row.domain)
+    ? new ActivityEntry({
+      domain: row.domain,
+      key: storedKey(row.key),
+      paused: Boolean(Number(row.paused)),
+      draining: Boolean(Number(row.draining)),
+      note: row.note ?? null,
+      updatedAt: utc(row.updated_at),
+      updatedBy: row.updated_by ?? null,
+      source: row.source ?? null,
+      expiresAt: utc(row.expires_at)
+    })
+    : undefined
+
+const toTransition = (row: HistoryRow): Transition =>
+  new Transition({
+    seq: Number(row.seq),
+    at: DateTime.unsafeMake(Number(row.at)),
+    domain: row.domain as Domain,
+    key: storedKey(row.key),
+    action: row.action as TransitionAction,
+    paused: Boolean(Number(row.paused)),
+    draining: Boolean(Number(row.draining)),
+    note: row.note ?? null,
+    actor: row.actor ?? null,
+    source: row.source ?? null,
+    expiresAt: utc(row.expires_at)
+  }, { disableValidation: true })
+
+const entries = (rows: ReadonlyArray<ActivityRow>) => rows.flatMap((row) => toEntry(row) ?? [])
+
+export const makeSqlStore = (describe: string) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+
+    const unavailable = (operation: string) => (error: SqlError) =>
+      new StoreUnavailable({ store: describe, message: `${operation} failed on ${describe}: ${rootMessage(error)}` })
+
+    const selectRow = (domain: string, key: string) =>
+      Effect.map(
+        sql<ActivityRow>`SELECT * FROM activity WHERE domain = ${domain} AND key = ${key}`,
+        (rows) => (rows.length > 0 ? toEntry(rows[0]!) ?? null : null)
+      )
+
+    const writeRow = (before: ActivityEntry | null, after: ActivityEntry | null) => {
+      if (after === null) {
+        return before === null ? Effect.void : sql`DELETE FROM activity WHERE domain = ${before.domain} AND key = ${before.key}`
+      }
+      const values = {
+        paused: after.paused ? 1 : 0,
+        draining: after.draining ? 1 : 0,
+        note: after.note,
+        updated_at: millis(after.updatedAt),
+        updated_by: after.updatedBy,
+        source: after.source,
+        expires_at: millis(after.expiresAt)
+      }
+      // UPDATE-then-INSERT instead of an upsert: a table created by the original may lack the unique key.
+      return before === null
+        ? sql`INSERT INTO activity ${sql.insert({ domain: after.domain, key: after.key, ...values })}`
+        : sql`UPDATE activity SET ${sql.update(values)} WHERE domain = ${after.domain} AND key = ${after.key}`
+    }
+
+    const appendHistory = (
+      row: { domain: string; key: string; paused: boolean; draining: boolean; note: string | null; expiresAt: DateTime.Utc | null },
+      action: TransitionAction,
+      at: DateTime.Utc,
+      actor: string | null,
+      source: string | null
+    ) =>
+      Effect.map(
+        sql<HistoryRow>`INSERT INTO activity_history ${
+          sql.insert({
+            at: DateTime.toEpochMillis(at),
+            domain: row.domain,
+            key: row.key,
+            action,
+            paused: row.paused ? 1 : 0,
+            draining: row.draining ? 1 : 0,
+            note: row.note,
+            actor,
+            source,
+            expires_at: millis(row.expiresAt)
+          })
+        } RETURNING *`,
+        (rows) => toTransition(rows[0]!)
+      )
+
+    /** Expire `row` if due: delete it and record `expired`. Runs inside a write transaction. */
+    const expireRow = (row: ActivityEntry, now: DateTime.Utc) =>
+      Effect.zipRight(
+        sql`DELETE FROM activity WHERE domain = ${row.domain} AND key = ${row.key}`,
+        appendHistory({ ...row, paused: false, draining: false }, "expired", now, "system", "expiry")
+      )
+
+    // The first statement of every write transaction is a write, so SQLite takes the write lock at
+    // BEGIN time instead of failing a read-then-write upgrade with SQLITE_BUSY_SNAPSHOT.
+    const writeTransaction = <A, E, R>(body: Effect.Effect<A, E, R>) =>
+      sql.withTransaction(Effect.zipRight(sql`UPDATE activity SET paused = paused WHERE 0`, body))
+
+    const plan = (request: TransitionRequest) =>
+      Effect.gen(function*() {
+        const now = yield* DateTime.now
+        const stored = yield* selectRow(request.domain, request.key)
+        const due = stored !== null && stored.isExpired(now)
+        const before = due ? null : stored
+        return { now, stored, due, before, after: nextRow(before, request, now) }
+      })
+
+    const transition = (request: TransitionRequest) =>
+      writeTransaction(Effect.gen(function*() {
+        const { after, before, due, now, stored } = yield* plan(request)
+        const expired = due ? yield* expireRow(stored!, now) : null
+        yield* writeRow(before, after)
+        const written = yield* appendHistory(recordedRow(request, before, after), request.action, now, request.actor, request.source)
+        yield* sql`DELETE FROM activity_changes WHERE seq <= (SELECT MAX(seq) FROM activity_changes) - ${CHANGES_KEPT}`
+        return { before, after, transition: written, expired } satisfies TransitionResult
+      })).pipe(Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`)))
+
+    const preview = (request: TransitionRequest) =>
+      plan(request).pipe(
+        Effect.map(({ after, before }): TransitionResult => ({ before, after, transition: null, expired: null })),
+        Effect.mapError(unavailable("preview"))
+      )
+
+    const changesSince = (seq: number) =>
+      sql.withTransaction(Effect.gen(function*() {
+        const [bounds] = yield* sql<{ head: number | null; tail: number | null }>`
+          SELECT MAX(seq) AS head, MIN(seq) AS tail FROM activity_changes`
+        const head = Number(bounds?.head ?? 0)
+        const tail = Number(bounds?.tail ?? 0)
+        if (head === seq) return { seq, reset: false, changed: [] } satisfies ChangeBatch
+        if (seq > head || (tail > 0 && seq < tail - 1)) {
+          const rows = entries(yield* sql<ActivityRow>`SELECT * FROM activity`)
+          return { seq: head, reset: true, changed: rows.map((entry) => ({ domain: entry.domain, key: entry.key, entry })) } satisfies ChangeBatch
+        }
+        const keys = yield* sql<{ domain: string; key: string }>`
+          SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}`
+        const rows = entries(yield* sql<ActivityRow>`
+          SELECT a.* FROM activity a JOIN (SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}) c
+          ON a.domain = c.domain AND a.key = c.key`)
+        const found = new Map(rows.map((entry) => [rowId(entry.domain, entry.key), entry]))
+        const changed = keys.filter((k) => isDomain(k.domain)).map((k) => ({
+          domain: k.domain as Domain,
+          key: storedKey(k.key),
+          entry: found.get(rowId(k.domain, k.key)) ?? null
+        }))
+        return { seq: head, reset: false, changed } satisfies ChangeBatch
+      })).pipe(Effect.mapError(unavailable("reading changes")))
+
+    const service: ActivityStoreService = {
+      describe,
+      get: (domain, key) => selectRow(domain, key).pipe(Effect.mapError(unavailable("get"))),
+      list: (filter) =>
+        Effect.gen(function*() {
+          const rows = filter?.domain === undefined
+            ? yield* sql<ActivityRow>`SELECT * FROM activity`
+            : yield* sql<ActivityRow>`SELECT * FROM activity WHERE domain = ${filter.domain}`
+          const now = yield* DateTime.now
+          return entries(rows)
+            .filter((row) => filter?.state === undefined || listedState(row, now) === filter.state)
+            .sort(byDomainThenKey)
+        }).pipe(Effect.mapError(unavailable("list"))),
+      effective: (domain, key) =>
+        Effect.gen(function*() {
+          const rows = entries(yield* sql<ActivityRow>`SELECT * FROM activity WHERE domain = ${domain} AND ${sql.in("key", keysToRead(key))}`)
+          const byKey = new Map(rows.map((row) => [row.key as string, row]))
+          return effectiveState(domain, key, (k) => byKey.get(k), yield* DateTime.now)
+        }).pipe(Effect.mapError(unavailable("effective state"))),
+      transition,
+      preview,
+      history: (filter) => {
+        const limit = filter?.limit ?? 100
+        const where = sql.and([
+          ...(filter?.domain !== undefined ? [sql`domain = ${filter.domain}`] : []),
+          ...(filter?.key !== undefined ? [sql`key = ${filter.key}`] : [])
+        ])
+        return sql<HistoryRow>`SELECT * FROM activity_history WHERE ${where} ORDER BY seq DESC LIMIT ${limit}`.pipe(
+          Effect.map((rows) => rows.filter((row) => isDomain(row.domain)).map(toTransition)),
+          Effect.mapError(unavailable("history"))
+        )
+      },
+      changesSince,
+      expireDue: Effect.gen(function*() {
+        const now = yield* DateTime.now
+        const due = entries(yield* sql<ActivityRow>`SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ${DateTime.toEpochMillis(now)}`)
+        if (due.length === 0) return []
+        return yield* writeTransaction(Effect.forEach(due, (row) =>
+          // Re-read inside the write lock: another process may have expired or changed it meanwhile.
+          Effect.flatMap(selectRow(row.domain, row.key), (current) =>
+            current !== null && current.isExpired(now) ? Effect.map(expireRow(current, now), (t) => [t]) : Effect.succeed([]))
+        )).pipe(Effect.map((ts) => ts.flat()))
+      }).pipe(Effect.mapError(unavailable("expiring rows")))
+    }
+    return service
+  })
+
+/**
+ * The SqliteClient for `filename`, tuned and migrated. Every process that opens the store waits
+ * until the schema is at the newest version (a losing concurrent migrator would otherwise go on
+ * before the tables exist).
+ */
+export const layerSqliteClient = (filename: string): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
+  const failed = (what: string) => (cause: Cause.Cause<unknown>) =>
+    new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${rootMessage(Cause.squash(cause))}` })
+  const prepare = Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql`PRAGMA busy_timeout = 5000`
+    yield* sql`PRAGMA synchronous = NORMAL`
+    const migrate = Migrator.make({})({ loader: migrations, table: MIGRATIONS_TABLE })
+    const version = sql<{ id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
+      Effect.map((rows) => Number(rows[0]?.id ?? 0))
+    )
+    yield* migrate.pipe(
+      Effect.zipRight(version),
+      Effect.filterOrFail((v) => v >= LATEST_MIGRATION, () => new Error("schema is being migrated by another process")),
+      Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))))
+    )
+  }).pipe(Effect.catchAllCause((cause) => Effect.fail(failed("cannot migrate")(cause))))
+  const client = Layer.unwrapEffect(Effect.sync(() => {
+    fs.mkdirSync(path.dirname(filename), { recursive: true })
+    return SqliteClient.layer({ filename })
+  }))
+  // better-sqlite3 throws (a defect) on a file it cannot open: report it as the store being unavailable.
+  const opened = Layer.catchAllCause(client, (cause) => Layer.fail(failed("cannot open")(cause)))
+  return Layer.effectDiscard(prepare).pipe(Layer.provideMerge(opened))
+}
+
+/** The innermost message: SqlError wraps the driver's error (`database is locked`, `file is not a database`). */
+const rootMessage = (error: unknown): string => {
+  if (error instanceof Error && error.cause instanceof Error) return rootMessage(error.cause)
+  return error instanceof Error ? error.message : String(error)
+}
