@@ -1,6 +1,6 @@
 import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
-import { ActivityKey } from "./ActivityKey.js"
+import { ActivityKey, SQL_METACHARACTERS, SQL_METACHARACTERS_HINT } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
 
 export const MAX_NOTE_LENGTH = 1024
@@ -10,6 +10,7 @@ export const Note = Schema.String.pipe(
   Schema.filter((s) => {
     if (s.length > MAX_NOTE_LENGTH) return `note is ${s.length} characters; at most ${MAX_NOTE_LENGTH} allowed`
     if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(s)) return "note must not contain control characters"
+    if (SQL_METACHARACTERS.test(s)) return `note must not contain SQL metacharacters (${SQL_METACHARACTERS_HINT})`
     return true
   })
 )

@@ -6,6 +6,14 @@ export const MAX_KEY_LENGTH = 256
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
 
 /**
+ * Quotes, `;`, `\` and SQL comment openers. Every query is parameterised, so they could do no harm
+ * there; they are refused (the foundation issue asks for it) so that a key or note pasted from a
+ * shell or a query string never reaches a store, log or script that is less careful.
+ */
+export const SQL_METACHARACTERS = /['"`;\\]|--|\/\*/
+export const SQL_METACHARACTERS_HINT = "quotes, ; \\ -- or /*"
+
+/**
  * A unit of work's key: non-empty, at most 256 characters, no control characters.
  * `*` is the whole domain; `prefix.*` every key under `prefix.` (DESIGN §3).
  */
@@ -14,6 +22,7 @@ export const ActivityKey = Schema.String.pipe(
     if (s.length === 0) return "key must not be empty"
     if (s.length > MAX_KEY_LENGTH) return `key is ${s.length} characters; at most ${MAX_KEY_LENGTH} allowed`
     if (CONTROL.test(s)) return "key must not contain control characters"
+    if (SQL_METACHARACTERS.test(s)) return `key must not contain SQL metacharacters (${SQL_METACHARACTERS_HINT})`
     if (s.includes("*") && !isWildcardPattern(s)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(s)})`
     return true
   }),

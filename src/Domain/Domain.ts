@@ -1,3 +1,4 @@
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 
 /** The kinds of unit of work the supervisor gates (DESIGN §3). Stored lower-case. */
@@ -6,11 +7,16 @@ export const Domains = ["adapter", "service", "task", "event", "workflow", "acti
 export const Domain = Schema.Literal(...Domains).annotations({ identifier: "Domain" })
 export type Domain = typeof Domain.Type
 
-/** Operator input: any case, trimmed; decodes to the lower-case `Domain`. */
-export const DomainFromInput = Schema.transform(Schema.Trim, Schema.Lowercase, {
+/** Operator input: any case, surrounding spaces ignored; decodes to the lower-case `Domain`. */
+export const DomainFromInput = Schema.transformOrFail(Schema.String, Domain, {
   strict: true,
-  decode: (s) => s.toLowerCase(),
-  encode: (s) => s
-}).pipe(Schema.compose(Domain)).annotations({
-  message: (issue) => `unknown domain ${JSON.stringify(issue.actual)}; expected one of: ${Domains.join(", ")}`
+  decode: (input, _, ast) => {
+    const domain = input.trim().toLowerCase()
+    return isDomain(domain)
+      ? ParseResult.succeed(domain)
+      : ParseResult.fail(new ParseResult.Type(ast, input, `unknown domain ${JSON.stringify(input)}; expected one of: ${Domains.join(", ")}`))
+  },
+  encode: ParseResult.succeed
 })
+
+const isDomain = Schema.is(Domain)

@@ -1,0 +1,22 @@
+/** `oneiric pause`: refuse new work for a key (`--resume` clears only the pause, as the original did). */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Shared from "./Options.js"
+import { runTransition } from "./Transition.js"
+
+const options = {
+  domain: Shared.domain,
+  key: Shared.key,
+  positionalKey: Shared.positionalKey,
+  note: Shared.note,
+  forDuration: Shared.forDuration,
+  until: Shared.until,
+  by: Shared.by,
+  dryRun: Shared.dryRun,
+  json: Shared.json,
+  resume: Options.boolean("resume").pipe(Options.withDescription("Clear the pause only (the original's spelling)"))
+}
+
+export const pauseCommand = Command.make("pause", options, (args) =>
+  runTransition(args.resume ? "clear-pause" : "pause", args)
+).pipe(Command.withDescription("Pause a key: running processes refuse new work for it"))

@@ -1,0 +1,81 @@
+/**
+ * The JSON shapes the CLI prints with `--json` (stable; documented in the README). Each is encoded
+ * by its Schema, never hand-assembled.
+ */
+import * as Schema from "effect/Schema"
+import { ActivityEntry, ActivityState, EffectiveState, RequestAction, Transition } from "./Activity.js"
+import { ActivityKey } from "./ActivityKey.js"
+import { Domain } from "./Domain.js"
+
+const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
+  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
+
+/** One row as `activity` lists it. `inflight` is null until a supervisor reports counts. */
+export class ActivityListing extends Schema.Class<ActivityListing>("ActivityListing")({
+  key: ActivityKey,
+  state: ActivityState,
+  paused: Schema.Boolean,
+  draining: Schema.Boolean,
+  note: Schema.NullOr(Schema.String),
+  updatedAt: snake(Schema.NullOr(Schema.DateTimeUtc), "updated_at"),
+  updatedBy: snake(Schema.NullOr(Schema.String), "updated_by"),
+  source: Schema.NullOr(Schema.String),
+  expiresAt: snake(Schema.NullOr(Schema.DateTimeUtc), "expires_at"),
+  inflight: Schema.NullOr(Schema.Number)
+}) {}
+
+export class StateCounts extends Schema.Class<StateCounts>("StateCounts")({
+  paused: Schema.Number,
+  draining: Schema.Number,
+  noteOnly: snake(Schema.Number, "note_only")
+}) {}
+
+export class DomainActivity extends Schema.Class<DomainActivity>("DomainActivity")({
+  counts: StateCounts,
+  entries: Schema.Array(ActivityListing)
+}) {}
+
+/** `oneiric activity --json` */
+export class ActivityReport extends Schema.Class<ActivityReport>("ActivityReport")({
+  store: Schema.String,
+  /** Only the domains that have rows, keyed by domain name. */
+  domains: Schema.Record({ key: Schema.String, value: DomainActivity }),
+  totals: Schema.Struct({
+    paused: Schema.Number,
+    draining: Schema.Number,
+    noteOnly: snake(Schema.Number, "note_only"),
+    entries: Schema.Number
+  })
+}) {}
+
+/** `oneiric activity --history --json` */
+export class HistoryReport extends Schema.Class<HistoryReport>("HistoryReport")({
+  store: Schema.String,
+  history: Schema.Array(Transition)
+}) {}
+
+/** `oneiric pause|drain|resume --json` */
+export class TransitionReport extends Schema.Class<TransitionReport>("TransitionReport")({
+  action: RequestAction,
+  domain: Domain,
+  key: ActivityKey,
+  dryRun: snake(Schema.Boolean, "dry_run"),
+  store: Schema.String,
+  before: Schema.NullOr(ActivityEntry),
+  after: Schema.NullOr(ActivityEntry),
+  /** The key's effective state once the transition applies (wildcard rows included). */
+  effective: EffectiveState,
+  /** The stored keys this row governs: the key itself, or every stored key a wildcard covers. */
+  affectedKeys: snake(Schema.Array(ActivityKey), "affected_keys"),
+  transition: Schema.NullOr(Transition),
+  expired: Schema.NullOr(Transition)
+}) {}
+
+/** With `--json`, a failure is also printed on stdout as this object. */
+export class ErrorReport extends Schema.Class<ErrorReport>("ErrorReport")({
+  error: Schema.Struct({
+    tag: Schema.String,
+    message: Schema.String,
+    exitCode: snake(Schema.Number, "exit_code")
+  })
+}) {}
