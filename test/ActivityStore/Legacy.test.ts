@@ -1,0 +1,104 @@
+/** A database written by the Python original (the five-column table only) is adopted in place. */
+import { describe, expect, it } from "@effect/vitest"
+import Database from "better-sqlite3"
+import * as Effect from "effect/Effect"
+import * as path from "node:path"
+import { ActivityStore } from "../../src/ActivityStore.js"
+import { ActivityKey } from "../../src/Domain/ActivityKey.js"
+import { tempDir } from "../helpers.js"
+
+const ORIGINAL_SCHEMAS = {
+  "with its primary key": `CREATE TABLE activity (domain TEXT NOT NULL, key TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,
+    draining INTEGER NOT NULL DEFAULT 0, note TEXT, PRIMARY KEY (domain, key))`,
+  "without a unique key": `CREATE TABLE activity (domain TEXT, key TEXT, paused INTEGER, draining INTEGER, note TEXT)`
+}
+
+const legacyDatabase = (schema: string) => {
+  const filename = path.join(tempDir(), "domain_activity.sqlite")
+  const db = new Database(filename)
+  db.exec(schema)
+  const insert = db.prepare("INSERT INTO activity (domain, key, paused, draining, note) VALUES (?, ?, ?, ?, ?)")
+  insert.run("adapter", "cache.redis", 1, 0, "flaky")
+  insert.run("workflow", "nightly", 0, 1, null)
+  insert.run("task", "reindex", 0, 0, "waiting for approval")
+  db.close()
+  return filename
+}
+
+/** What the original does: write the five columns, delete a default row. */
+const originalWrites = (filename: string, write: (db: Database.Database) => void) => {
+  const db = new Database(filename)
+  try {
+    write(db)
+  } finally {
+    db.close()
+  }
+}
+
+for (const [name, schema] of Object.entries(ORIGINAL_SCHEMAS)) {
+  describe(`a database of the original ${name}`, () => {
+    it.effect("is read, upgraded in place, and later writes by the original are still seen", () => {
+      const filename = legacyDatabase(schema)
+      return Effect.gen(function*() {
+        const store = yield* ActivityStore
+        const rows = yield* store.list()
+        expect(rows.map((r) => `${r.domain}/${r.key}:${r.paused}:${r.draining}:${r.note}`)).toEqual([
+          "adapter/cache.redis:true:false:flaky",
+          "task/reindex:false:false:waiting for approval",
+          "workflow/nightly:false:true:null"
+        ])
+        expect(rows[0]).toMatchObject({ updatedAt: null, updatedBy: null, source: null, expiresAt: null })
+        expect((yield* store.effective("task", ActivityKey.make("reindex"))).state).toBe("note-only")
+        expect((yield* store.effective("adapter", ActivityKey.make("cache.redis"))).state).toBe("paused")
+
+        const start = yield* store.changesSince(0)
+        originalWrites(filename, (db) => {
+          db.prepare("INSERT INTO activity (domain, key, paused, draining, note) VALUES (?, ?, ?, ?, ?)").run("service", "api", 1, 0, "from python")
+          db.prepare("DELETE FROM activity WHERE domain = ? AND key = ?").run("workflow", "nightly")
+        })
+        expect((yield* store.effective("service", ActivityKey.make("api"))).state).toBe("paused")
+        const changes = yield* store.changesSince(start.seq)
+        expect(changes.changed.map((c) => `${c.domain}/${c.key}:${c.entry === null ? "gone" : "row"}`).sort()).toEqual([
+          "service/api:row",
+          "workflow/nightly:gone"
+        ])
+
+        // Our write to a row the original made, read back by the original's own query.
+        yield* store.transition({ domain: "adapter", key: ActivityKey.make("cache.redis"), action: "drain", actor: "ops", source: "cli" })
+        originalWrites(filename, (db) => {
+          const row = db.prepare("SELECT domain, key, paused, draining, note FROM activity WHERE domain = 'adapter'").get()
+          expect(row).toEqual({ domain: "adapter", key: "cache.redis", paused: 1, draining: 1, note: "flaky" })
+          const columns = db.prepare("SELECT name FROM pragma_table_info('activity')").all().map((c) => (c as { name: string }).name)
+          expect(columns).toEqual(["domain", "key", "paused", "draining", "note", "updated_at", "updated_by", "source", "expires_at"])
+        })
+        yield* store.transition({ domain: "adapter", key: ActivityKey.make("cache.redis"), action: "resume", actor: "ops", source: "cli" })
+        originalWrites(filename, (db) => {
+          expect(db.prepare("SELECT COUNT(*) AS n FROM activity WHERE domain = 'adapter'").get()).toEqual({ n: 0 })
+        })
+      }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
+    })
+  })
+}
+
+describe("reopening", () => {
+  it.effect("state and history survive a restart; migrations run once", () => {
+    const filename = path.join(tempDir(), "domain_activity.sqlite")
+    const layer = () => ActivityStore.layerSqlite({ filename })
+    return Effect.gen(function*() {
+      yield* Effect.provide(
+        Effect.flatMap(ActivityStore, (store) => store.transition({ domain: "task", key: ActivityKey.make("a"), action: "pause", note: "kept", actor: "ops", source: "api" })),
+        layer()
+      )
+      const again = yield* Effect.provide(
+        Effect.flatMap(ActivityStore, (store) => Effect.all([store.get("task", ActivityKey.make("a")), store.history()])),
+        layer()
+      )
+      expect(again[0]).toMatchObject({ paused: true, note: "kept" })
+      expect(again[1]).toHaveLength(1)
+      originalWrites(filename, (db) => {
+        expect(db.prepare("SELECT COUNT(*) AS n FROM oneiric_migrations").get()).toEqual({ n: 3 })
+        expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
+      })
+    })
+  })
+})
