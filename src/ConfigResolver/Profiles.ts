@@ -1,0 +1,58 @@
+/**
+ * The built-in profiles (DESIGN §5) and the flat value set every layer (profile < settings < env < option) fills in.
+ */
+import { HttpConfig, ProfileDefaults, type ProfileName } from "../Domain/Config.js"
+
+export const PROFILE_NAMES: ReadonlyArray<ProfileName> = ["default", "serverless"]
+
+export const isProfileName = (name: string): name is ProfileName => PROFILE_NAMES.some((p) => p === name)
+
+/**
+ * `default`: a long-running process on a host; HTTP only on loopback, 8787 chosen to stay clear of the usual 8080.
+ * `serverless` (Cloud Run and friends): no watchers or remote sync, inline manifests only, HTTP on every interface
+ * at `$PORT` (applied as an environment value, see Env.ts) else 8080, and a shutdown budget under Cloud Run's 10 s.
+ */
+export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
+  default: new ProfileDefaults({
+    supervisor_enabled: true,
+    poll_interval_ms: 250,
+    watchers_enabled: true,
+    remote_enabled: true,
+    inline_manifest_only: false,
+    shutdown_timeout_ms: 10_000,
+    http: new HttpConfig({ host: "127.0.0.1", port: 8787 })
+  }),
+  serverless: new ProfileDefaults({
+    supervisor_enabled: true,
+    poll_interval_ms: 250,
+    watchers_enabled: false,
+    remote_enabled: false,
+    inline_manifest_only: true,
+    shutdown_timeout_ms: 8_000,
+    http: new HttpConfig({ host: "0.0.0.0", port: 8080 })
+  })
+}
+
+/** Relative to the working directory, like the original. */
+export const DEFAULT_CACHE_DIR = ".oneiric_cache"
+export const DEFAULT_STORE_FILE = "domain_activity.sqlite"
+export const DEFAULT_HEALTH_FILE = "runtime_health.json"
+export const DEFAULT_SECRETS_DIR = "/run/secrets"
+
+/** Every value a layer can decide; the keys match `Decisions`. Paths are raw here (resolved at the end). */
+export interface Values {
+  readonly supervisor_enabled: boolean
+  readonly poll_interval_ms: number
+  readonly watchers_enabled: boolean
+  readonly remote_enabled: boolean
+  readonly inline_manifest_only: boolean
+  readonly shutdown_timeout_ms: number
+  readonly http_host: string
+  readonly http_port: number
+  readonly cache_dir: string
+  readonly activity_store: string
+  readonly health_path: string
+}
+
+/** What one layer says; an absent key leaves the decision to a lower layer. */
+export type Overrides = { -readonly [K in keyof Values]?: Values[K] }

@@ -1,0 +1,128 @@
+/**
+ * Puts the layers together, lowest first: profile default < settings file < environment < CLI option, and records
+ * which layer decided each value. Every path comes out absolute (relative ones resolve against the working
+ * directory, like the original); a PostgreSQL URL for the store is kept as given.
+ */
+import * as Effect from "effect/Effect"
+import * as path from "node:path"
+import {
+  ConfigPaths, type DecidedBy, Decisions, HttpConfig, type ProfileName, ResolvedConfig, storeKindOf
+} from "../Domain/Config.js"
+import { ConfigError } from "../Domain/Errors.js"
+import { type Env, readEnv } from "./Env.js"
+import {
+  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_STORE_FILE, isProfileName, type Overrides,
+  PROFILE_NAMES, PROFILES, type Values
+} from "./Profiles.js"
+import { checkSecrets } from "./Secrets.js"
+import { discover, loadSettings, type SettingsLayer } from "./Settings.js"
+
+/** The CLI's root flags (`--config`, `--profile`, `--cache-dir`, `--health-path`); a flag beats the environment. */
+export interface ConfigOptions {
+  readonly configPath?: string | undefined
+  readonly profile?: string | undefined
+  readonly cacheDir?: string | undefined
+  readonly healthPath?: string | undefined
+  /** Default `process.env`. */
+  readonly env?: Record<string, string | undefined> | undefined
+  /** Default `process.cwd()`. */
+  readonly cwd?: string | undefined
+}
+
+const chooseProfile = (
+  option: string | undefined,
+  env: string | undefined,
+  settings: SettingsLayer
+): Effect.Effect<{ readonly name: ProfileName; readonly by: DecidedBy }, ConfigError> => {
+  const [name, by, from] = option !== undefined ? [option, "option", "--profile"] as const
+    : env !== undefined ? [env, "env", "ONEIRIC_PROFILE"] as const
+    : settings.profile !== undefined ? [settings.profile, "settings", `[runtime] profile in ${settings.file}`] as const
+    : ["default", "profile", "built-in default"] as const
+  return isProfileName(name)
+    ? Effect.succeed({ name, by })
+    : Effect.fail(new ConfigError({
+      message: `unknown profile ${JSON.stringify(name)} (from ${from}); expected one of: ${PROFILE_NAMES.join(", ")}`
+    }))
+}
+
+interface Decided<A> { readonly value: A; readonly by: DecidedBy }
+
+export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConfig, ConfigError> =>
+  Effect.gen(function*() {
+    const env: Env = options.env ?? process.env
+    const cwd = path.resolve(options.cwd ?? process.cwd())
+    const fromEnv = yield* readEnv(env)
+    const settings = yield* loadSettings(yield* discover(options.configPath, fromEnv.configPath, cwd))
+    const profile = yield* chooseProfile(options.profile, fromEnv.profile, settings)
+    const defaults = PROFILES[profile.name]
+
+    const fromOptions: Overrides = {}
+    if (options.cacheDir !== undefined) fromOptions.cache_dir = options.cacheDir
+    if (options.healthPath !== undefined) fromOptions.health_path = options.healthPath
+    const layers: ReadonlyArray<readonly [DecidedBy, Overrides]> = [
+      ["option", fromOptions], ["env", fromEnv.values], ["settings", settings.values]
+    ]
+    const pick = <K extends keyof Values>(key: K, fallback: Decided<Values[K]>): Decided<Values[K]> => {
+      for (const [by, layer] of layers) {
+        const value = layer[key]
+        if (value !== undefined) return { value, by }
+      }
+      return fallback
+    }
+    const byProfile = <A>(value: A): Decided<A> => ({ value, by: "profile" })
+    const supervisor = pick("supervisor_enabled", byProfile(defaults.supervisor_enabled))
+    const poll = pick("poll_interval_ms", byProfile(defaults.poll_interval_ms))
+    const watchers = pick("watchers_enabled", byProfile(defaults.watchers_enabled))
+    const remote = pick("remote_enabled", byProfile(defaults.remote_enabled))
+    const inline = pick("inline_manifest_only", byProfile(defaults.inline_manifest_only))
+    const shutdown = pick("shutdown_timeout_ms", byProfile(defaults.shutdown_timeout_ms))
+    const host = pick("http_host", byProfile(defaults.http.host))
+    const port = pick("http_port", byProfile(defaults.http.port))
+    const cacheDir = pick("cache_dir", byProfile(DEFAULT_CACHE_DIR))
+    const cache = path.resolve(cwd, cacheDir.value)
+    // Derived defaults are decided by whoever decided the cache dir they live in.
+    const store = pick("activity_store", { value: path.join(cache, DEFAULT_STORE_FILE), by: cacheDir.by })
+    const health = pick("health_path", { value: path.join(cache, DEFAULT_HEALTH_FILE), by: cacheDir.by })
+    const storeKind = storeKindOf(store.value)
+    const activityStore = storeKind === "postgres" ? store.value : path.resolve(cwd, store.value)
+
+    const secretsDir = path.resolve(cwd, settings.secretsDir ?? DEFAULT_SECRETS_DIR)
+    const secrets = yield* checkSecrets(settings.secretsRequired, secretsDir, env)
+
+    return new ResolvedConfig({
+      profile: profile.name,
+      profile_decided_by: profile.by,
+      profile_default: defaults,
+      runtime_config: settings.supervisor,
+      env_override: fromEnv.supervisorEnabledRaw,
+      supervisor_enabled: supervisor.value,
+      decided_by: supervisor.by,
+      poll_interval_ms: poll.value,
+      watchers_enabled: watchers.value,
+      remote_enabled: remote.value,
+      inline_manifest_only: inline.value,
+      shutdown_timeout_ms: shutdown.value,
+      http: new HttpConfig({ host: host.value, port: port.value }),
+      paths: new ConfigPaths({
+        cache_dir: cache,
+        activity_store: activityStore,
+        health_path: path.resolve(cwd, health.value),
+        settings_file: settings.file
+      }),
+      store_kind: storeKind,
+      secrets,
+      decisions: new Decisions({
+        supervisor_enabled: supervisor.by,
+        poll_interval_ms: poll.by,
+        watchers_enabled: watchers.by,
+        remote_enabled: remote.by,
+        inline_manifest_only: inline.by,
+        shutdown_timeout_ms: shutdown.by,
+        http_host: host.by,
+        http_port: port.by,
+        cache_dir: cacheDir.by,
+        activity_store: store.by,
+        health_path: health.by
+      })
+    })
+  })

@@ -1,0 +1,219 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as path from "node:path"
+import { ConfigResolver, parseDurationMs } from "../src/ConfigResolver.js"
+import { ResolvedConfig } from "../src/Domain/Config.js"
+import { ConfigError } from "../src/Domain/Errors.js"
+import { errorIn, resolveIn, tempDir, write } from "./ConfigResolver/helpers.js"
+
+describe("ConfigResolver profiles", () => {
+  it.effect("default profile: supervisor, watchers and remote on, loopback HTTP, paths under ./.oneiric_cache", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const c = yield* resolveIn(cwd)
+      expect(c.profile).toBe("default")
+      expect(c.profile_decided_by).toBe("profile")
+      expect([c.supervisor_enabled, c.watchers_enabled, c.remote_enabled, c.inline_manifest_only])
+        .toEqual([true, true, true, false])
+      expect(c.poll_interval_ms).toBe(250)
+      expect(c.shutdown_timeout_ms).toBe(10_000)
+      expect(c.http).toMatchObject({ host: "127.0.0.1", port: 8787 })
+      expect(c.decided_by).toBe("profile")
+      expect(Object.values(c.decisions).every((by) => by === "profile")).toBe(true)
+      expect(c.paths).toMatchObject({
+        cache_dir: path.join(cwd, ".oneiric_cache"),
+        activity_store: path.join(cwd, ".oneiric_cache", "domain_activity.sqlite"),
+        health_path: path.join(cwd, ".oneiric_cache", "runtime_health.json"),
+        settings_file: null
+      })
+      expect(c.store_kind).toBe("sqlite")
+      expect(c.runtime_config).toBeNull()
+      expect(c.env_override).toBeNull()
+      expect(c.secrets).toMatchObject({ provider: "env+file", status: "ready", required: [], missing: [] })
+    }))
+
+  it.effect("serverless profile: watchers and remote off, inline manifests only, 0.0.0.0 on $PORT", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const c = yield* resolveIn(cwd, { ONEIRIC_PROFILE: "serverless", PORT: "9090" })
+      expect(c.profile).toBe("serverless")
+      expect(c.profile_decided_by).toBe("env")
+      expect([c.supervisor_enabled, c.watchers_enabled, c.remote_enabled, c.inline_manifest_only])
+        .toEqual([true, false, false, true])
+      expect(c.shutdown_timeout_ms).toBe(8_000)
+      expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9090 })
+      expect(c.decisions.http_port).toBe("env")
+      expect(c.profile_default.http.port).toBe(8080)
+      const noPort = yield* resolveIn(cwd, { ONEIRIC_PROFILE: "serverless" })
+      expect(noPort.http.port).toBe(8080)
+    }))
+
+  it.effect("unknown profile names its source and the valid ones", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      expect(yield* errorIn(cwd, { ONEIRIC_PROFILE: "servrless" }))
+        .toBe(`unknown profile "servrless" (from ONEIRIC_PROFILE); expected one of: default, serverless`)
+      expect(yield* errorIn(cwd, {}, { profile: "prod" })).toContain(`"prod" (from --profile)`)
+      const file = write(cwd, "settings.toml", `[runtime]\nprofile = "lambda"\n`)
+      expect(yield* errorIn(cwd)).toContain(`"lambda" (from [runtime] profile in ${file})`)
+    }))
+})
+
+describe("ConfigResolver precedence", () => {
+  it.effect("profile < settings < env < option, each value says who decided it", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      write(cwd, "settings.toml", [
+        "[runtime]", `profile = "serverless"`, `cache_dir = "from-settings"`, `health_path = "h-settings.json"`,
+        "watchers_enabled = true", "[runtime.supervisor]", "enabled = false", "poll_interval = 2.0"
+      ].join("\n"))
+      const settingsOnly = yield* resolveIn(cwd)
+      expect(settingsOnly.profile).toBe("serverless")
+      expect(settingsOnly.profile_decided_by).toBe("settings")
+      expect(settingsOnly.supervisor_enabled).toBe(false)
+      expect(settingsOnly.decided_by).toBe("settings")
+      expect(settingsOnly.poll_interval_ms).toBe(2_000)
+      expect(settingsOnly.watchers_enabled).toBe(true)
+      expect(settingsOnly.decisions.watchers_enabled).toBe("settings")
+      expect(settingsOnly.decisions.remote_enabled).toBe("profile")
+      expect(settingsOnly.paths.cache_dir).toBe(path.join(cwd, "from-settings"))
+      expect(settingsOnly.paths.activity_store).toBe(path.join(cwd, "from-settings", "domain_activity.sqlite"))
+      expect(settingsOnly.decisions.activity_store).toBe("settings")
+
+      const env = {
+        ONEIRIC_PROFILE: "default", ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "yes",
+        ONEIRIC_RUNTIME_SUPERVISOR__POLL_INTERVAL: "500ms", ONEIRIC_CACHE_DIR: "from-env",
+        ONEIRIC_HEALTH_PATH: "h-env.json"
+      }
+      const withEnv = yield* resolveIn(cwd, env)
+      expect([withEnv.profile, withEnv.profile_decided_by]).toEqual(["default", "env"])
+      expect([withEnv.supervisor_enabled, withEnv.decided_by]).toEqual([true, "env"])
+      expect(withEnv.env_override).toBe("yes")
+      expect(withEnv.runtime_config).toMatchObject({ sections: ["runtime.supervisor"], enabled: false })
+      expect([withEnv.poll_interval_ms, withEnv.decisions.poll_interval_ms]).toEqual([500, "env"])
+      expect(withEnv.paths.cache_dir).toBe(path.join(cwd, "from-env"))
+      expect(withEnv.paths.health_path).toBe(path.join(cwd, "h-env.json"))
+
+      const withOptions = yield* resolveIn(cwd, env, {
+        profile: "serverless", cacheDir: "/abs/cache", healthPath: "h-option.json"
+      })
+      expect([withOptions.profile, withOptions.profile_decided_by]).toEqual(["serverless", "option"])
+      expect([withOptions.paths.cache_dir, withOptions.decisions.cache_dir]).toEqual(["/abs/cache", "option"])
+      expect([withOptions.paths.health_path, withOptions.decisions.health_path])
+        .toEqual([path.join(cwd, "h-option.json"), "option"])
+    }))
+
+  it.effect("an explicit env false wins even under serverless", () =>
+    Effect.gen(function*() {
+      const c = yield* resolveIn(tempDir(), {
+        ONEIRIC_PROFILE: "serverless", ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "false"
+      })
+      expect([c.supervisor_enabled, c.decided_by, c.env_override]).toEqual([false, "env", "false"])
+    }))
+
+  it.effect("every ONEIRIC_RUNTIME* variable applies; nested supervisor spelling too", () =>
+    Effect.gen(function*() {
+      const c = yield* resolveIn(tempDir(), {
+        ONEIRIC_RUNTIME__SUPERVISOR__ENABLED: "OFF", ONEIRIC_RUNTIME__SUPERVISOR__POLL_INTERVAL: "1.5s",
+        ONEIRIC_RUNTIME__WATCHERS_ENABLED: "0", ONEIRIC_RUNTIME__REMOTE_ENABLED: "no",
+        ONEIRIC_RUNTIME__INLINE_MANIFEST_ONLY: "on", ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "1m",
+        ONEIRIC_RUNTIME__HTTP__HOST: "0.0.0.0", ONEIRIC_RUNTIME__HTTP__PORT: "9000", PORT: "1234",
+        ONEIRIC_SOMETHING_ELSE: "ignored"
+      })
+      expect(c).toMatchObject({
+        supervisor_enabled: false, env_override: "OFF", poll_interval_ms: 1_500, watchers_enabled: false,
+        remote_enabled: false, inline_manifest_only: true, shutdown_timeout_ms: 60_000
+      })
+      expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9000 })
+    }))
+})
+
+describe("ConfigResolver environment errors", () => {
+  it.effect("an unparsable boolean names the variable and the value", () =>
+    Effect.gen(function*() {
+      expect(yield* errorIn(tempDir(), { ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "maybe" }))
+        .toBe(`ONEIRIC_RUNTIME_SUPERVISOR__ENABLED="maybe" is not a boolean (true|false|1|0|yes|no|on|off)`)
+    }))
+
+  it.effect("bad durations, ports, unknown ONEIRIC_RUNTIME* names and conflicting spellings are errors", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      expect(yield* errorIn(cwd, { ONEIRIC_RUNTIME_SUPERVISOR__POLL_INTERVAL: "0" }))
+        .toContain(`ONEIRIC_RUNTIME_SUPERVISOR__POLL_INTERVAL="0" is not a positive duration`)
+      expect(yield* errorIn(cwd, { ONEIRIC_RUNTIME_SUPERVISOR__POLL_INTERVAL: "-2s" })).toContain("positive")
+      expect(yield* errorIn(cwd, { PORT: "http" })).toBe(`PORT="http" is not a port (0-65535)`)
+      expect(yield* errorIn(cwd, { ONEIRIC_RUNTIME__HTTP__PORT: "70000" })).toContain("ONEIRIC_RUNTIME__HTTP__PORT")
+      expect(yield* errorIn(cwd, { ONEIRIC_RUNTIME__SUPERVISOR_ENABLED: "true" }))
+        .toContain("unknown environment variable ONEIRIC_RUNTIME__SUPERVISOR_ENABLED")
+      expect(yield* errorIn(cwd, {
+        ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "true", ONEIRIC_RUNTIME__SUPERVISOR__ENABLED: "false"
+      })).toContain("conflicts with ONEIRIC_RUNTIME_SUPERVISOR__ENABLED")
+    }))
+
+  it.effect("the failure is a ConfigError (exit 2), also through the layer", () =>
+    Effect.gen(function*() {
+      const layer = ConfigResolver.layer({ cwd: tempDir(), env: { ONEIRIC_PROFILE: "nope" } })
+      const error = yield* Effect.flip(Effect.provide(ConfigResolver, layer))
+      expect(error).toBeInstanceOf(ConfigError)
+      expect(error.exitCode).toBe(2)
+    }))
+})
+
+describe("ConfigResolver paths and secrets", () => {
+  it.effect("relative paths resolve against cwd; a postgres URL is kept as is", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const rel = yield* resolveIn(cwd, { ONEIRIC_ACTIVITY_STORE: "data/store.sqlite" })
+      expect([rel.paths.activity_store, rel.store_kind]).toEqual([path.join(cwd, "data/store.sqlite"), "sqlite"])
+      const url = "postgresql://oneiric:s3cret@db:5432/oneiric"
+      const pg = yield* resolveIn(cwd, { ONEIRIC_ACTIVITY_STORE: url })
+      expect([pg.paths.activity_store, pg.store_kind]).toEqual([url, "postgres"])
+      expect(pg.redacted().paths.activity_store).toBe("postgresql://oneiric:***@db:5432/oneiric")
+    }))
+
+  it.effect("required secrets: ready from env or a non-empty file, missing otherwise, never a value", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      write(cwd, "settings.toml", `[secrets]\nrequired = ["DB_PASSWORD", "API_TOKEN", "EMPTY"]\ndir = "secrets"\n`)
+      write(cwd, "secrets/API_TOKEN", "token-value")
+      write(cwd, "secrets/EMPTY", "")
+      const c = yield* resolveIn(cwd, { DB_PASSWORD: "hunter2" })
+      expect(c.secrets).toMatchObject({
+        provider: "env+file", dir: path.join(cwd, "secrets"), status: "missing", missing: ["EMPTY"]
+      })
+      const ready = yield* resolveIn(cwd, { DB_PASSWORD: "hunter2", EMPTY: "x" })
+      expect([ready.secrets.status, ready.secrets.missing]).toEqual(["ready", []])
+      const none = yield* resolveIn(cwd, { DB_PASSWORD: "" })
+      expect(none.secrets.missing).toEqual(["DB_PASSWORD", "EMPTY"])
+      const json = JSON.stringify(Schema.encodeSync(ResolvedConfig)(ready))
+      expect(json).not.toContain("hunter2")
+      expect(json).not.toContain("token-value")
+    }))
+})
+
+describe("ConfigResolver layers and encoding", () => {
+  it.effect("layerStatic needs no file or env and takes overrides", () =>
+    Effect.gen(function*() {
+      const c = yield* ConfigResolver
+      expect(c.paths.cache_dir).toBe("/tmp/oneiric-test/.oneiric_cache")
+      expect(c.supervisor_enabled).toBe(false)
+      expect(c.poll_interval_ms).toBe(250)
+    }).pipe(Effect.provide(ConfigResolver.layerStatic({ supervisor_enabled: false }))))
+
+  it.effect("encodes to snake_case JSON and decodes back", () =>
+    Effect.gen(function*() {
+      const c = yield* resolveIn(tempDir(), { ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "false" })
+      const encoded = Schema.encodeSync(ResolvedConfig)(c)
+      expect(Object.keys(encoded)).toContain("profile_default")
+      expect(encoded.decisions.supervisor_enabled).toBe("env")
+      expect(Schema.decodeUnknownSync(ResolvedConfig)(JSON.parse(JSON.stringify(encoded)))).toEqual(c)
+    }))
+
+  it("parses durations", () => {
+    expect(["250ms", "2s", "1.5s", "1m", "1h", "2", "0.25", " 3 s "].map((d) => parseDurationMs(d)))
+      .toEqual([250, 2_000, 1_500, 60_000, 3_600_000, 2_000, 250, 3_000])
+    expect(parseDurationMs(2.0)).toBe(2_000)
+    expect(["", "fast", "1d", "1 2s", "ms"].map((d) => parseDurationMs(d))).toEqual(Array(5).fill(undefined))
+  })
+})
