@@ -9,7 +9,7 @@ import { reportExit } from "./Cli/Failure.js"
 
 const argv = hoistRootOptions(process.argv)
 
-reportExit(cli(argv), argv.includes("--json")).pipe(
+reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.isTTY }).pipe(
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({
     disableErrorReporting: true,

@@ -194,3 +194,30 @@ describe("CLI: supervisor-info and store errors", () => {
       expect(noDir.code).toBe(5)
     }))
 })
+
+describe("CLI: expiry and help", () => {
+  it.live("an expired pause lists as accepting and is recorded as expired when next touched", () =>
+    Effect.gen(function*() {
+      const cache = cacheArgs()
+      const until = new Date(Date.now() + 600).toISOString()
+      expect((yield* runCli(...cache, "pause", "--domain", "task", "--key", "short", "--until", until)).code).toBe(0)
+      yield* Effect.sleep("700 millis")
+      const listed = Schema.decodeUnknownSync(ActivityReport)(parsed(yield* runCli(...cache, "activity", "--json")))
+      expect(listed.domains["task"]?.entries[0]).toMatchObject({ key: "short", state: "accepting", paused: true })
+      expect(listed.totals.paused).toBe(0)
+      const drained = yield* runCli(...cache, "drain", "--domain", "task", "--key", "short", "--json")
+      expect(parsed(drained)).toMatchObject({ before: null, expired: { action: "expired", source: "expiry" }, after: { paused: false, draining: true } })
+      const history = Schema.decodeUnknownSync(HistoryReport)(parsed(yield* runCli(...cache, "activity", "--history", "--json")))
+      expect(history.history.map((t) => t.action)).toEqual(["drain", "expired", "pause"])
+    }))
+
+  it.live("--help describes every command, without ANSI escapes on a pipe", () =>
+    Effect.gen(function*() {
+      const help = yield* runCli("--help")
+      expect(help.code).toBe(0)
+      for (const command of ["supervisor-info", "activity", "pause", "drain", "resume"]) expect(help.stdout).toContain(command)
+      expect(help.stdout).not.toContain("\u001b[")
+      const pause = yield* runCli("pause", "--help")
+      expect(pause.stdout).toContain("--until")
+    }))
+})

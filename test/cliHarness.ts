@@ -22,7 +22,7 @@ export const runCli = (...args: ReadonlyArray<string>) =>
       error: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line.join(" ")))
     }
     const argv = hoistRootOptions(["node", "oneiric", ...args])
-    const code = yield* reportExit(cli(argv), argv.includes("--json")).pipe(
+    const code = yield* reportExit(cli(argv), { json: argv.includes("--json"), plain: true }).pipe(
       Effect.withConsole(mock),
       Effect.provide(NodeContext.layer)
     )

@@ -39,20 +39,25 @@ const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | un
 
 /**
  * Runs `program` with @effect/cli's own usage messages captured, and reports its end.
- * Returns the exit code; a failure has been printed by then.
+ * Returns the exit code; a failure has been printed by then. With `plain`, ANSI styling (which
+ * @effect/cli always adds to help text) is removed from stdout, for pipes and files.
  */
-export const reportExit = <E, R>(program: Effect.Effect<void, E, R>, json: boolean) =>
+export const reportExit = <E, R>(program: Effect.Effect<void, E, R>, options: { readonly json: boolean; readonly plain: boolean }) =>
   Effect.gen(function*() {
     const console = yield* Effect.console
     let usageText = ""
-    const capturing: Console.Console = { ...console, error: (...args) => Effect.sync(() => void (usageText += args.join(" ") + "\n")) }
+    const capturing: Console.Console = {
+      ...console,
+      log: options.plain ? (...args) => console.log(...args.map((a) => (typeof a === "string" ? a.replace(ANSI, "") : a))) : console.log,
+      error: (...args) => Effect.sync(() => void (usageText += args.join(" ") + "\n"))
+    }
     const exit = yield* Effect.exit(Effect.withConsole(program, capturing))
     if (Exit.isSuccess(exit)) return ExitCode.ok
     const outcome = outcomeOf(exit.cause, usageText)
     if (outcome === undefined) return ExitCode.ok
     if (outcome.exitCode === ExitCode.failure) yield* Effect.logDebug("unexpected failure", exit.cause)
     yield* Console.error(`oneiric: ${outcome.message}`)
-    if (json) {
+    if (options.json) {
       yield* printJson(ErrorReport, new ErrorReport({ error: outcome }))
     }
     return outcome.exitCode
