@@ -15,16 +15,27 @@ import { tempDir } from "../helpers.js"
 const HAMMER = fileURLToPath(new URL("../fixtures/hammer.mjs", import.meta.url))
 const PER_PROCESS = 500
 
-const hammer = (filename: string, actor: string, seed: number) =>
-  Effect.async<ReadonlyArray<{ key: string; action: RequestAction }>, Error>((resume) => {
-    const child = spawn(process.execPath, [HAMMER, filename, actor, String(seed), String(PER_PROCESS)], { stdio: ["ignore", "pipe", "pipe"] })
-    let out = ""
-    let err = ""
-    child.stdout.on("data", (chunk) => (out += chunk))
-    child.stderr.on("data", (chunk) => (err += chunk))
-    child.on("close", (code) =>
-      resume(code === 0 ? Effect.succeed(JSON.parse(out)) : Effect.fail(new Error(`${actor} exited ${code}: ${err}`))))
+type Operations = ReadonlyArray<{ key: string; action: RequestAction }>
+
+/** Starts a hammer process; `ready` resolves once its store is open, `done` with the operations it made. */
+const hammer = (filename: string, actor: string, seed: number) => {
+  const child = spawn(process.execPath, [HAMMER, filename, actor, String(seed), String(PER_PROCESS)], { stdio: ["pipe", "pipe", "pipe"] })
+  let out = ""
+  let err = ""
+  const ready = Effect.async<void, Error>((resume) => {
+    child.stdout.on("data", (chunk) => {
+      out += chunk
+      if (out.startsWith("ready\n")) resume(Effect.void)
+    })
+    child.on("close", () => resume(Effect.fail(new Error(`${actor} ended before it was ready: ${err}`))))
   })
+  child.stderr.on("data", (chunk) => (err += chunk))
+  const done = Effect.async<Operations, Error>((resume) => {
+    child.on("close", (code) =>
+      resume(code === 0 ? Effect.succeed(JSON.parse(out.slice("ready\n".length))) : Effect.fail(new Error(`${actor} exited ${code}: ${err}`))))
+  })
+  return { ready, done, go: Effect.sync(() => child.stdin.end("go\n")) }
+}
 
 /** The flags an action leaves, from the flags before it (the store's documented semantics). */
 const apply = (flags: { paused: boolean; draining: boolean }, action: string) => {
@@ -54,7 +65,11 @@ describe("two processes on one SQLite store", () => {
       expect(fs.existsSync(fileURLToPath(new URL("../../dist/index.js", import.meta.url)))).toBe(true)
       // A fresh file: both processes also race to create the schema.
       const filename = path.join(tempDir(), "domain_activity.sqlite")
-      const [a, b] = yield* Effect.all([hammer(filename, "proc-a", 1), hammer(filename, "proc-b", 2)], { concurrency: 2 })
+      const procA = hammer(filename, "proc-a", 1)
+      const procB = hammer(filename, "proc-b", 2)
+      yield* Effect.all([procA.ready, procB.ready], { concurrency: 2 })
+      yield* Effect.all([procA.go, procB.go])
+      const [a, b] = yield* Effect.all([procA.done, procB.done], { concurrency: 2 })
 
       const check = Effect.gen(function*() {
         const store = yield* ActivityStore
