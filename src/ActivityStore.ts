@@ -9,6 +9,7 @@ import type { ActivityEntry, ActivityState, EffectiveState, Transition } from ".
 import type { ActivityKey } from "./Domain/ActivityKey.js"
 import type { Domain } from "./Domain/Domain.js"
 import type { StoreUnavailable } from "./Domain/Errors.js"
+import type { InstanceReport } from "./Domain/Instance.js"
 import { makeMemoryStore } from "./ActivityStore/MemoryStore.js"
 import { layerSqliteClient, makeSqlStore } from "./ActivityStore/SqlStore.js"
 import type { TransitionRequest } from "./ActivityStore/Rules.js"
@@ -36,6 +37,8 @@ export interface TransitionResult {
   readonly transition: Transition | null
   /** When the row had expired, the `expired` history row recorded before the transition. */
   readonly expired: Transition | null
+  /** The change-feed sequence number that includes this transition (0 for a preview). */
+  readonly seq: number
 }
 
 /** Keys changed since a sequence number, with their current rows (`null` = no row). */
@@ -47,9 +50,24 @@ export interface ChangeBatch {
   readonly changed: ReadonlyArray<{ readonly domain: Domain; readonly key: ActivityKey; readonly entry: ActivityEntry | null }>
 }
 
+/** The whole state at one change-feed sequence number. */
+export interface StoreSnapshot {
+  readonly seq: number
+  readonly entries: ReadonlyArray<ActivityEntry>
+}
+
 export interface ActivityStoreService {
   /** A description of the store for messages (`sqlite:/abs/path`, `memory`). */
   readonly describe: string
+  /** The file whose changes a watcher can follow, or `null`. */
+  readonly file: string | null
+  /**
+   * Changes whenever the state may have changed (a commit by any connection); cheap enough to poll.
+   * On SQLite: `PRAGMA data_version` plus this process's own write count.
+   */
+  readonly changeToken: Effect.Effect<string, StoreUnavailable>
+  /** Every row, and the change-feed sequence number they are current at, in one read. */
+  readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
   readonly get: (domain: Domain, key: ActivityKey) => Effect.Effect<ActivityEntry | null, StoreUnavailable>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ActivityEntry>, StoreUnavailable>
   /** The key's own row ∪ matching wildcard rows, and the rule that decided. */
@@ -62,12 +80,17 @@ export interface ActivityStoreService {
   readonly changesSince: (seq: number) => Effect.Effect<ChangeBatch, StoreUnavailable>
   /** Record `expired` for every row whose expiry has passed and delete it; returns what was recorded. */
   readonly expireDue: Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+  /** Insert or replace this process's instance row. */
+  readonly publishInstance: (report: InstanceReport) => Effect.Effect<void, StoreUnavailable>
+  readonly removeInstance: (id: string) => Effect.Effect<void, StoreUnavailable>
+  /** Every registered instance, stale ones included (the reader decides what is stale). */
+  readonly instances: Effect.Effect<ReadonlyArray<InstanceReport>, StoreUnavailable>
 }
 
 export class ActivityStore extends Context.Tag("oneiric/ActivityStore")<ActivityStore, ActivityStoreService>() {
   /** The embedded default: a SQLite file (WAL, busy_timeout, synchronous=NORMAL), migrated in place. */
   static layerSqlite = (options: { readonly filename: string }): Layer.Layer<ActivityStore, StoreUnavailable> =>
-    Layer.effect(ActivityStore, makeSqlStore(`sqlite:${options.filename}`)).pipe(
+    Layer.effect(ActivityStore, makeSqlStore(`sqlite:${options.filename}`, options.filename)).pipe(
       Layer.provide(layerSqliteClient(options.filename))
     )
 

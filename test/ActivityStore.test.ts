@@ -9,6 +9,7 @@ import type { TransitionRequest } from "../src/ActivityStore.js"
 import type { RequestAction } from "../src/Domain/Activity.js"
 import { ActivityKey } from "../src/Domain/ActivityKey.js"
 import type { Domain } from "../src/Domain/Domain.js"
+import { InflightCount, InstanceReport } from "../src/Domain/Instance.js"
 import { tempDir } from "./helpers.js"
 
 const key = (k: string) => ActivityKey.make(k)
@@ -156,6 +157,38 @@ const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>
         const second = yield* store.changesSince(first.seq)
         expect(second.changed).toEqual([{ domain: "task", key: "a", entry: null }])
         expect(second.seq).toBeGreaterThan(first.seq)
+      })))
+
+    it.effect("snapshot, change token and the transition's feed position agree", () =>
+      run(Effect.gen(function*() {
+        const store = yield* ActivityStore
+        const empty = yield* store.snapshot
+        expect(empty.entries).toEqual([])
+        const token = yield* store.changeToken
+        expect(yield* store.changeToken).toBe(token)
+        const result = yield* store.transition(request("pause", "task", "a"))
+        expect(yield* store.changeToken).not.toBe(token)
+        const snapshot = yield* store.snapshot
+        expect(snapshot.seq).toBe(result.seq)
+        expect(snapshot.entries.map((e) => e.key)).toEqual(["a"])
+        expect((yield* store.changesSince(snapshot.seq)).changed).toEqual([])
+      })))
+
+    it.effect("instances are published, replaced and removed", () =>
+      run(Effect.gen(function*() {
+        const store = yield* ActivityStore
+        const now = yield* DateTime.now
+        const report = (appliedSeq: number, count: number) =>
+          new InstanceReport({
+            id: "i-1", pid: 42, host: "h", startedAt: now, heartbeatAt: now, heartbeatIntervalMs: 1000, appliedSeq,
+            inflight: count === 0 ? [] : [new InflightCount({ domain: "task", key: key("a"), count })]
+          })
+        yield* store.publishInstance(report(1, 3))
+        yield* store.publishInstance(report(2, 1))
+        const [only] = yield* store.instances
+        expect(only).toMatchObject({ id: "i-1", pid: 42, appliedSeq: 2, inflight: [{ domain: "task", key: "a", count: 1 }] })
+        yield* store.removeInstance("i-1")
+        expect(yield* store.instances).toEqual([])
       })))
   })
 

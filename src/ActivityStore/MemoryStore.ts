@@ -7,6 +7,7 @@ import * as Effect from "effect/Effect"
 import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
 import { Transition } from "../Domain/Activity.js"
 import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
+import type { InstanceReport } from "../Domain/Instance.js"
 import { byDomainThenKey, effectiveState, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
 
@@ -15,6 +16,7 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
   const history: Array<Transition> = []
   // Change feed: the key changed by each write, in order; seq = index + 1.
   const changes: Array<{ readonly domain: ActivityEntry["domain"]; readonly key: ActivityEntry["key"] }> = []
+  const instances = new Map<string, InstanceReport>()
 
   const record = (
     row: Pick<ActivityEntry, "domain" | "key" | "paused" | "draining" | "note" | "expiresAt">,
@@ -62,6 +64,9 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
 
   return {
     describe: "memory",
+    file: null,
+    changeToken: Effect.sync(() => String(changes.length)),
+    snapshot: Effect.sync(() => ({ seq: changes.length, entries: [...rows.values()] })),
     get: (domain, key) => Effect.sync(() => rows.get(rowId(domain, key)) ?? null),
     list: (filter) =>
       withNow((now) =>
@@ -77,12 +82,12 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
         const expired = due ? expire(stored!, now) : null
         put(request.domain, request.key, after)
         const transition = record(recordedRow(request, before, after), request.action, now, request.actor, request.source)
-        return { before, after, transition, expired }
+        return { before, after, transition, expired, seq: changes.length }
       }),
     preview: (request) =>
       withNow((now): TransitionResult => {
         const { after, before } = plan(request, now)
-        return { before, after, transition: null, expired: null }
+        return { before, after, transition: null, expired: null, seq: 0 }
       }),
     history: (filter) =>
       Effect.sync(() =>
@@ -102,6 +107,9 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
         const changed = [...seen.entries()].map(([id, k]) => ({ ...k, entry: rows.get(id) ?? null }))
         return { seq: head, reset: false, changed }
       }),
-    expireDue: withNow((now) => [...rows.values()].filter((row) => row.isExpired(now)).map((row) => expire(row, now)))
+    expireDue: withNow((now) => [...rows.values()].filter((row) => row.isExpired(now)).map((row) => expire(row, now))),
+    publishInstance: (report) => Effect.sync(() => void instances.set(report.id, report)),
+    removeInstance: (id) => Effect.sync(() => void instances.delete(id)),
+    instances: Effect.sync(() => [...instances.values()])
   }
 })

@@ -54,10 +54,21 @@ export const migrations = Migrator.fromRecord({
     yield* sql`CREATE TRIGGER activity_changes_delete AFTER DELETE ON activity BEGIN
       INSERT INTO activity_changes (domain, key) VALUES (OLD.domain, OLD.key); END`
     yield* sql`CREATE INDEX activity_expiry ON activity (expires_at) WHERE expires_at IS NOT NULL`
-  })
+  }),
+  "0004_instances": Effect.flatMap(SqlClient.SqlClient, (sql) => sql`
+    CREATE TABLE oneiric_instances (
+      id TEXT PRIMARY KEY,
+      pid INTEGER NOT NULL,
+      host TEXT NOT NULL,
+      started_at INTEGER NOT NULL,
+      heartbeat_at INTEGER NOT NULL,
+      heartbeat_interval_ms INTEGER NOT NULL,
+      applied_seq INTEGER NOT NULL,
+      inflight TEXT NOT NULL
+    )`)
 })
 
 /** The id of the newest migration: every opener waits until the store has it. */
-export const LATEST_MIGRATION = 3
+export const LATEST_MIGRATION = 4
 
 export const MIGRATIONS_TABLE = "oneiric_migrations"

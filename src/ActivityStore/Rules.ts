@@ -5,8 +5,7 @@
 import * as DateTime from "effect/DateTime"
 import { ActivityEntry, DecidingRule, EffectiveState, stateOfFlags } from "../Domain/Activity.js"
 import type { RequestAction, Source } from "../Domain/Activity.js"
-import { candidateRules } from "../Domain/ActivityKey.js"
-import type { ActivityKey } from "../Domain/ActivityKey.js"
+import { ActivityKey, candidateRules } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
 
 /** A requested transition of one row. */
@@ -63,7 +62,7 @@ export const nextRow = (before: ActivityEntry | null, request: TransitionRequest
  */
 export const effectiveState = (
   domain: Domain,
-  key: ActivityKey,
+  key: string,
   lookup: (key: string) => ActivityEntry | undefined,
   now: DateTime.Utc
 ): EffectiveState => {
@@ -83,16 +82,17 @@ export const effectiveState = (
   const decider = rows.find((r) => r.paused) ?? rows.find((r) => r.draining) ?? (own?.note != null ? own : undefined)
   const paused = decider?.paused ?? false
   const draining = rows.some((r) => r.draining)
+  // Built from checked values; a gate may ask about any key an application uses, so no re-validation.
   return new EffectiveState({
     domain,
-    key,
+    key: ActivityKey.make(key, { disableValidation: true }),
     state: decider === undefined ? "accepting" : stateOfFlags({ paused, draining, note: decider.note }),
     paused,
     draining,
     note: decider?.note ?? null,
-    rule: decider === undefined ? null : new DecidingRule({ key: decider.key, kind: decider === own ? "own" : "wildcard" }),
+    rule: decider === undefined ? null : new DecidingRule({ key: decider.key, kind: decider === own ? "own" : "wildcard" }, true),
     expiresAt: decider?.expiresAt ?? null
-  })
+  }, true)
 }
 
 /** The keys whose rows a lookup of `key` must read: the key itself and every wildcard rule that could cover it. */

@@ -10,6 +10,7 @@ import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
@@ -20,6 +21,7 @@ import type { TransitionAction } from "../Domain/Activity.js"
 import { ActivityKey } from "../Domain/ActivityKey.js"
 import { Domain } from "../Domain/Domain.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
+import { InflightJson, InstanceReport } from "../Domain/Instance.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
@@ -85,9 +87,38 @@ const toTransition = (row: HistoryRow): Transition =>
 
 const entries = (rows: ReadonlyArray<ActivityRow>) => rows.flatMap((row) => toEntry(row) ?? [])
 
-export const makeSqlStore = (describe: string) =>
+interface InstanceRow {
+  readonly id: string
+  readonly pid: number
+  readonly host: string
+  readonly started_at: number
+  readonly heartbeat_at: number
+  readonly heartbeat_interval_ms: number
+  readonly applied_seq: number
+  readonly inflight: string
+}
+
+const encodeInflight = Schema.encodeSync(InflightJson)
+const decodeInflight = Schema.decodeUnknownOption(InflightJson)
+
+const toInstance = (row: InstanceRow) =>
+  new InstanceReport({
+    id: row.id,
+    pid: Number(row.pid),
+    host: row.host,
+    startedAt: DateTime.unsafeMake(Number(row.started_at)),
+    heartbeatAt: DateTime.unsafeMake(Number(row.heartbeat_at)),
+    heartbeatIntervalMs: Number(row.heartbeat_interval_ms),
+    appliedSeq: Number(row.applied_seq),
+    // A row another version wrote in a shape this one does not know reports nothing in flight.
+    inflight: Option.getOrElse(decodeInflight(row.inflight), () => [])
+  })
+
+export const makeSqlStore = (describe: string, file: string | null) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
+    // `PRAGMA data_version` moves on commits by other connections only: count our own writes too.
+    let ownWrites = 0
 
     const unavailable = (operation: string) => (error: SqlError) =>
       new StoreUnavailable({ store: describe, message: `${operation} failed on ${describe}: ${rootMessage(error)}` })
@@ -170,14 +201,20 @@ export const makeSqlStore = (describe: string) =>
         yield* writeRow(before, after)
         const written = yield* appendHistory(recordedRow(request, before, after), request.action, now, request.actor, request.source)
         yield* sql`DELETE FROM activity_changes WHERE seq <= (SELECT MAX(seq) FROM activity_changes) - ${CHANGES_KEPT}`
-        return { before, after, transition: written, expired } satisfies TransitionResult
-      })).pipe(Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`)))
+        const seq = yield* head
+        return { before, after, transition: written, expired, seq } satisfies TransitionResult
+      })).pipe(
+        Effect.ensuring(Effect.sync(() => void ownWrites++)),
+        Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`))
+      )
 
     const preview = (request: TransitionRequest) =>
       plan(request).pipe(
-        Effect.map(({ after, before }): TransitionResult => ({ before, after, transition: null, expired: null })),
+        Effect.map(({ after, before }): TransitionResult => ({ before, after, transition: null, expired: null, seq: 0 })),
         Effect.mapError(unavailable("preview"))
       )
+
+    const head = Effect.map(sql<{ head: number | null }>`SELECT MAX(seq) AS head FROM activity_changes`, (rows) => Number(rows[0]?.head ?? 0))
 
     const changesSince = (seq: number) =>
       sql.withTransaction(Effect.gen(function*() {
@@ -204,8 +241,27 @@ export const makeSqlStore = (describe: string) =>
         return { seq: head, reset: false, changed } satisfies ChangeBatch
       })).pipe(Effect.mapError(unavailable("reading changes")))
 
+    const instanceRow = (report: InstanceReport) => ({
+      id: report.id,
+      pid: report.pid,
+      host: report.host,
+      started_at: DateTime.toEpochMillis(report.startedAt),
+      heartbeat_at: DateTime.toEpochMillis(report.heartbeatAt),
+      heartbeat_interval_ms: report.heartbeatIntervalMs,
+      applied_seq: report.appliedSeq,
+      inflight: encodeInflight(report.inflight)
+    })
+
     const service: ActivityStoreService = {
       describe,
+      file,
+      changeToken: sql<{ data_version: number }>`PRAGMA data_version`.pipe(
+        Effect.map((rows) => `${rows[0]?.data_version ?? 0}:${ownWrites}`),
+        Effect.mapError(unavailable("checking for changes"))
+      ),
+      snapshot: sql.withTransaction(Effect.all({ seq: head, entries: Effect.map(sql<ActivityRow>`SELECT * FROM activity`, entries) })).pipe(
+        Effect.mapError(unavailable("loading the state"))
+      ),
       get: (domain, key) => selectRow(domain, key).pipe(Effect.mapError(unavailable("get"))),
       list: (filter) =>
         Effect.gen(function*() {
@@ -246,7 +302,21 @@ export const makeSqlStore = (describe: string) =>
           Effect.flatMap(selectRow(row.domain, row.key), (current) =>
             current !== null && current.isExpired(now) ? Effect.map(expireRow(current, now), (t) => [t]) : Effect.succeed([]))
         )).pipe(Effect.map((ts) => ts.flat()))
-      }).pipe(Effect.mapError(unavailable("expiring rows")))
+      }).pipe(Effect.ensuring(Effect.sync(() => void ownWrites++)), Effect.mapError(unavailable("expiring rows"))),
+      publishInstance: (report) => {
+        const row = instanceRow(report)
+        const { id: _, ...changes } = row
+        return sql`INSERT INTO oneiric_instances ${sql.insert(row)} ON CONFLICT (id) DO UPDATE SET ${sql.update(changes)}`.pipe(
+          Effect.asVoid,
+          Effect.mapError(unavailable("publishing this instance"))
+        )
+      },
+      removeInstance: (id) =>
+        sql`DELETE FROM oneiric_instances WHERE id = ${id}`.pipe(Effect.asVoid, Effect.mapError(unavailable("removing this instance"))),
+      instances: sql<InstanceRow>`SELECT * FROM oneiric_instances ORDER BY started_at, id`.pipe(
+        Effect.map((rows) => rows.map(toInstance)),
+        Effect.mapError(unavailable("reading instances"))
+      )
     }
     return service
   })

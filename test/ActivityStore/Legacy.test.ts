@@ -96,7 +96,7 @@ describe("reopening", () => {
       expect(again[0]).toMatchObject({ paused: true, note: "kept" })
       expect(again[1]).toHaveLength(1)
       originalWrites(filename, (db) => {
-        expect(db.prepare("SELECT COUNT(*) AS n FROM oneiric_migrations").get()).toEqual({ n: 3 })
+        expect(db.prepare("SELECT COUNT(*) AS n FROM oneiric_migrations").get()).toEqual({ n: 4 })
         expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
       })
     })

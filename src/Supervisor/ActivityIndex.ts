@@ -1,0 +1,109 @@
+/**
+ * The supervisor's in-memory state: stored rows by domain and key, with the wildcard rules of each
+ * domain kept apart so the common case (no wildcard, no row) is two Map lookups.
+ */
+import type * as DateTime from "effect/DateTime"
+import type { ActivityEntry, EffectiveState } from "../Domain/Activity.js"
+import { isWildcard } from "../Domain/ActivityKey.js"
+import type { Domain } from "../Domain/Domain.js"
+import { effectiveState } from "../ActivityStore/Rules.js"
+
+export class ActivityIndex {
+  private readonly rows = new Map<string, Map<string, ActivityEntry>>()
+  /** Per domain, the prefixes of its `prefix.*` rules (`"a.b."`), and whether `*` exists. */
+  private readonly prefixes = new Map<string, Set<string>>()
+  private readonly wholeDomain = new Set<string>()
+  private count = 0
+
+  get size(): number {
+    return this.count
+  }
+
+  get(domain: string, key: string): ActivityEntry | undefined {
+    return this.rows.get(domain)?.get(key)
+  }
+
+  /** Replace (or, with `null`, remove) a row; returns the row it replaced. */
+  set(domain: Domain, key: string, entry: ActivityEntry | null): ActivityEntry | null {
+    let byKey = this.rows.get(domain)
+    const before = byKey?.get(key) ?? null
+    if (entry === null) {
+      if (before === null) return null
+      byKey!.delete(key)
+      this.count--
+    } else {
+      if (byKey === undefined) this.rows.set(domain, (byKey = new Map()))
+      byKey.set(key, entry)
+      if (before === null) this.count++
+    }
+    if (isWildcard(key)) this.indexRule(domain, key, entry !== null)
+    return before
+  }
+
+  clear(): void {
+    this.rows.clear()
+    this.prefixes.clear()
+    this.wholeDomain.clear()
+    this.count = 0
+  }
+
+  *entries(): IterableIterator<ActivityEntry> {
+    for (const byKey of this.rows.values()) yield* byKey.values()
+  }
+
+  /** The earliest expiry among the rows, in epoch milliseconds, or `undefined`. */
+  nextExpiry(): number | undefined {
+    let next: number | undefined
+    for (const entry of this.entries()) {
+      if (entry.expiresAt !== null && (next === undefined || entry.expiresAt.epochMillis < next)) next = entry.expiresAt.epochMillis
+    }
+    return next
+  }
+
+  /**
+   * Could `key` be refused? `false` means certainly accepting: no flagged row covers it. The hot
+   * path of every gate: no allocation unless the domain has `prefix.*` rules.
+   */
+  mayRefuse(domain: string, key: string): boolean {
+    const byKey = this.rows.get(domain)
+    if (byKey === undefined) return false
+    const own = byKey.get(key)
+    if (own !== undefined && (own.paused || own.draining)) return true
+    if (this.wholeDomain.has(domain)) {
+      const all = byKey.get("*")!
+      if (all.paused || all.draining) return true
+    }
+    const prefixes = this.prefixes.get(domain)
+    if (prefixes === undefined) return false
+    for (const prefix of prefixes) {
+      if (key.startsWith(prefix)) {
+        const rule = byKey.get(prefix + "*")!
+        if (rule.paused || rule.draining) return true
+      }
+    }
+    return false
+  }
+
+  /** The full answer, with the deciding rule (expired rows read as absent). */
+  stateOf(domain: Domain, key: string, now: DateTime.Utc): EffectiveState {
+    const byKey = this.rows.get(domain)
+    return effectiveState(domain, key, (k) => byKey?.get(k), now)
+  }
+
+  private indexRule(domain: string, key: string, present: boolean): void {
+    if (key === "*") {
+      if (present) this.wholeDomain.add(domain)
+      else this.wholeDomain.delete(domain)
+      return
+    }
+    const prefix = key.slice(0, -1)
+    let set = this.prefixes.get(domain)
+    if (present) {
+      if (set === undefined) this.prefixes.set(domain, (set = new Set()))
+      set.add(prefix)
+    } else if (set !== undefined) {
+      set.delete(prefix)
+      if (set.size === 0) this.prefixes.delete(domain)
+    }
+  }
+}

@@ -1,0 +1,207 @@
+/**
+ * The supervisor's implementation: load the whole state, then follow the store's change feed from a
+ * scoped fiber (woken by the poll interval, a file watcher, or the next expiry), keep the effective
+ * state in an ActivityIndex and broadcast each change.
+ */
+import * as Cause from "effect/Cause"
+import * as DateTime from "effect/DateTime"
+import * as Deferred from "effect/Deferred"
+import * as Effect from "effect/Effect"
+import * as Equal from "effect/Equal"
+import * as PubSub from "effect/PubSub"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { ActivityStore } from "../ActivityStore.js"
+import type { TransitionRequest } from "../ActivityStore.js"
+import { ConfigResolver } from "../ConfigResolver.js"
+import type { ActivityEntry } from "../Domain/Activity.js"
+import type { ActivityKey } from "../Domain/ActivityKey.js"
+import type { Domain } from "../Domain/Domain.js"
+import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
+import type { SupervisorPhase } from "../Domain/Supervision.js"
+import type { ChangeOptions, SupervisorService } from "../Supervisor.js"
+import { ActivityIndex } from "./ActivityIndex.js"
+
+/** The longest wait between two tries while the store is failing. */
+const MAX_BACKOFF_MS = 5_000
+
+export const makeSupervisor = Effect.gen(function*() {
+  const store = yield* ActivityStore
+  const config = yield* ConfigResolver
+  const clock = yield* Effect.clock
+  const enabled = config.supervisor_enabled
+  const pollMs = config.poll_interval_ms
+  const index = new ActivityIndex()
+  const deltas = yield* PubSub.sliding<ActivityDelta>(4096)
+  const wake = yield* Queue.sliding<void>(1)
+  const ready = yield* Deferred.make<void>()
+
+  let phase: SupervisorPhase = enabled ? "starting" : "running"
+  let appliedSeq = 0
+  let token: string | null = null
+  let healthy = true
+  let lastError: string | null = null
+  let lastTickAt: number | null = null
+  let lastGoodAt: number | null = null
+  let failures = 0
+  let watching = false
+
+  const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
+
+  const apply = (domain: Domain, key: ActivityKey, after: ActivityEntry | null, cause: ActivityDelta["cause"]) => {
+    const before = index.set(domain, key, after)
+    if (!Equal.equals(before, after)) deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }))
+  }
+
+  /** Replace the whole state (initial load, or a feed that was pruned past us). */
+  const replaceAll = (entries: ReadonlyArray<ActivityEntry>, cause: ActivityDelta["cause"]) => {
+    const incoming = new Map(entries.map((e) => [`${e.domain}\u0000${e.key}`, e]))
+    for (const old of [...index.entries()]) {
+      if (!incoming.has(`${old.domain}\u0000${old.key}`)) apply(old.domain, old.key, null, cause)
+    }
+    for (const entry of entries) apply(entry.domain, entry.key, entry, cause)
+  }
+
+  const tick = Effect.gen(function*() {
+    const next = yield* store.changeToken
+    if (phase === "starting") {
+      const snapshot = yield* store.snapshot
+      replaceAll(snapshot.entries, "load")
+      appliedSeq = snapshot.seq
+      phase = "running"
+      yield* Deferred.succeed(ready, undefined)
+      yield* Effect.logInfo("Supervisor.load").pipe(Effect.annotateLogs({ keys: index.size, store: store.describe }))
+    } else if (next !== token) {
+      const batch = yield* store.changesSince(appliedSeq)
+      if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])), "store")
+      else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
+      appliedSeq = batch.seq
+    }
+    token = next
+    const due = index.nextExpiry()
+    if (due !== undefined && due <= clock.unsafeCurrentTimeMillis()) {
+      for (const t of yield* store.expireDue) apply(t.domain, t.key, null, "expired")
+      // Rows another process expired first come back through the feed; drop what is still due here.
+      for (const entry of [...index.entries()]) if (entry.isExpired(now())) apply(entry.domain, entry.key, null, "expired")
+    }
+  })
+
+  const recordFailure = (cause: Cause.Cause<unknown>) =>
+    Effect.gen(function*() {
+      failures++
+      const message = Cause.squash(cause)
+      lastError = message instanceof Error ? message.message : String(message)
+      if (healthy) yield* Effect.logWarning("Supervisor.tick failed; retrying with backoff", cause)
+      healthy = false
+    })
+
+  const recordSuccess = Effect.suspend(() => {
+    const recovered = !healthy
+    healthy = true
+    failures = 0
+    lastError = null
+    lastGoodAt = clock.unsafeCurrentTimeMillis()
+    return recovered ? Effect.logInfo("Supervisor.tick recovered") : Effect.void
+  })
+
+  /** How long to wait before the next tick: the poll interval, a backoff, or until the next expiry. */
+  const nextDelay = () => {
+    const base = failures === 0 ? pollMs : Math.min(pollMs * 2 ** failures, MAX_BACKOFF_MS)
+    const due = failures === 0 ? index.nextExpiry() : undefined
+    const untilDue = due === undefined ? base : Math.max(0, due - clock.unsafeCurrentTimeMillis())
+    return Math.min(base, untilDue)
+  }
+
+  const loop = Effect.gen(function*() {
+    while (true) {
+      lastTickAt = clock.unsafeCurrentTimeMillis()
+      yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
+      yield* Effect.race(Effect.sleep(nextDelay()), Queue.take(wake))
+    }
+  })
+
+  /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
+  const watch = Effect.acquireRelease(
+    Effect.sync(() => {
+      if (!config.watchers_enabled || store.file === null) return undefined
+      const base = path.basename(store.file)
+      try {
+        const watcher = fs.watch(path.dirname(store.file), (_event, name) => {
+          if (name === null || name.startsWith(base)) wake.unsafeOffer(undefined)
+        })
+        watcher.on("error", () => {
+          watching = false
+        })
+        watching = true
+        return watcher
+      } catch {
+        return undefined
+      }
+    }),
+    (watcher) => Effect.sync(() => watcher?.close())
+  )
+
+  if (enabled) {
+    yield* watch
+    yield* Effect.forkScoped(loop)
+  } else {
+    yield* Deferred.succeed(ready, undefined)
+  }
+
+  const refusal = (domain: Domain, key: string): WorkRejected | null => {
+    if (phase !== "running") return new WorkRejected({ domain, key, state: phase, rule: null, note: null })
+    if (!index.mayRefuse(domain, key)) return null
+    const state = index.stateOf(domain, key, now())
+    if (!state.paused && !state.draining) return null
+    return new WorkRejected({ domain, key, state: state.paused ? "paused" : "draining", rule: state.rule?.key ?? null, note: state.note })
+  }
+
+  const subscribe = (options?: ChangeOptions) =>
+    Effect.map(PubSub.subscribe(deltas), (subscription) => {
+      // Subscribed before the replay is read, so nothing falls between the two.
+      const replay = options?.replay === true
+        ? [...index.entries()].map((after) => new ActivityDelta({ domain: after.domain, key: after.key, before: null, after, cause: "replay" }))
+        : []
+      const wanted = (delta: ActivityDelta) => options?.domain === undefined || delta.domain === options.domain
+      return Stream.concat(Stream.fromIterable(replay), Stream.fromQueue(subscription)).pipe(Stream.filter(wanted))
+    })
+
+  const service: SupervisorService = {
+    shouldAcceptWork: (domain, key) => refusal(domain, key) === null,
+    refusal,
+    stateOf: (domain, key) => index.stateOf(domain, key, now()),
+    isDraining: (domain, key) => index.mayRefuse(domain, key) && index.stateOf(domain, key, now()).draining,
+    snapshot: () => [...index.entries()],
+    appliedSeq: () => appliedSeq,
+    status: Effect.sync(() =>
+      new SupervisorStatus({
+        enabled,
+        phase,
+        running: enabled && phase !== "shutting-down",
+        healthy,
+        pollIntervalMs: pollMs,
+        watching,
+        lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
+        lastError,
+        lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
+        appliedSeq,
+        keys: index.size
+      })
+    ),
+    subscribe,
+    changes: (options) => Stream.unwrapScoped(subscribe(options)),
+    transition: (request: TransitionRequest) =>
+      Effect.tap(store.transition(request), (result) => {
+        if (result.expired !== null) apply(request.domain, request.key, null, "expired")
+        apply(request.domain, request.key, result.after, "local")
+      }),
+    refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
+    awaitReady: Deferred.await(ready),
+    beginShutdown: Effect.sync(() => {
+      phase = "shutting-down"
+    })
+  }
+  return service
+})

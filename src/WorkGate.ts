@@ -1,0 +1,108 @@
+/**
+ * WorkGate: runs work under a `(domain, key)` only when the supervisor says the key accepts work,
+ * and counts it while it runs, so a drain can wait for it (DESIGN §4).
+ */
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { ActivityKey, covers, isWildcard } from "./Domain/ActivityKey.js"
+import type { Domain } from "./Domain/Domain.js"
+import { InflightCount } from "./Domain/Instance.js"
+import type { WorkRejected } from "./Domain/Supervision.js"
+import { Supervisor } from "./Supervisor.js"
+
+export interface DrainOutcome {
+  readonly drained: boolean
+  /** Work still in flight under the key (or every key a wildcard covers) when the wait ended. */
+  readonly remaining: number
+}
+
+export interface WorkGateService {
+  /**
+   * Run `effect` if `(domain, key)` accepts work, else fail with `WorkRejected`. The check and the
+   * in-flight increment are one step: once a pause is applied no new work starts. The count drops
+   * when the work ends, however it ends.
+   */
+  readonly run: <A, E, R>(domain: Domain, key: string, effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E | WorkRejected, R>
+  /** Work running under the key, or under every key a wildcard (`*`, `prefix.*`) covers. */
+  readonly inflight: (domain: Domain, key: string) => number
+  /** Every non-zero count. */
+  readonly inflightAll: () => ReadonlyArray<InflightCount>
+  /** For running work: has its key been set draining (or paused) since? */
+  readonly isDraining: (domain: Domain, key: string) => boolean
+  /** Wait until nothing runs under the key, at most `timeoutMs`. */
+  readonly awaitDrained: (domain: Domain, key: string, timeoutMs: number) => Effect.Effect<DrainOutcome>
+  /** Called whenever a key's count drops to zero (the instance publisher listens). */
+  readonly onIdle: (listener: (domain: Domain, key: string) => void) => () => void
+}
+
+export class WorkGate extends Context.Tag("oneiric/WorkGate")<WorkGate, WorkGateService>() {
+  static layer: Layer.Layer<WorkGate, never, Supervisor> = Layer.effect(WorkGate, Effect.map(Supervisor, (supervisor) => makeWorkGate(supervisor)))
+}
+
+interface Counter {
+  readonly domain: Domain
+  readonly key: string
+  n: number
+}
+
+export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
+  const counts = new Map<string, Counter>()
+  const listeners = new Set<(domain: Domain, key: string) => void>()
+
+  const release = (id: string, counter: Counter) =>
+    Effect.sync(() => {
+      if (--counter.n > 0) return
+      counts.delete(id)
+      for (const listener of listeners) listener(counter.domain, counter.key)
+    })
+
+  const run = <A, E, R>(domain: Domain, key: string, effect: Effect.Effect<A, E, R>) =>
+    Effect.uninterruptibleMask<A, E | WorkRejected, R>((restore) => {
+      const refused = supervisor.refusal(domain, key)
+      if (refused !== null) return Effect.fail(refused)
+      const id = domain + "\u0000" + key
+      let counter = counts.get(id)
+      if (counter === undefined) counts.set(id, (counter = { domain, key, n: 0 }))
+      counter.n++
+      return Effect.ensuring(restore(effect), release(id, counter))
+    })
+
+  const inflight = (domain: Domain, key: string) => {
+    if (!isWildcard(key)) return counts.get(domain + "\u0000" + key)?.n ?? 0
+    let total = 0
+    for (const counter of counts.values()) if (counter.domain === domain && covers(key, counter.key)) total += counter.n
+    return total
+  }
+
+  const onIdle = (listener: (domain: Domain, key: string) => void) => {
+    listeners.add(listener)
+    return () => void listeners.delete(listener)
+  }
+
+  return {
+    run,
+    inflight,
+    inflightAll: () =>
+      [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
+    isDraining: (domain, key) => supervisor.refusal(domain, key) !== null,
+    awaitDrained: (domain, key, timeoutMs) =>
+      Effect.async<DrainOutcome>((resume) => {
+        if (inflight(domain, key) === 0) return resume(Effect.succeed({ drained: true, remaining: 0 }))
+        const stop = onIdle(() => {
+          if (inflight(domain, key) === 0) {
+            stop()
+            resume(Effect.succeed({ drained: true, remaining: 0 }))
+          }
+        })
+        return Effect.sync(stop)
+      }).pipe(
+        Effect.timeoutTo({
+          duration: timeoutMs,
+          onSuccess: (outcome) => outcome,
+          onTimeout: () => ({ drained: false, remaining: inflight(domain, key) })
+        })
+      ),
+    onIdle
+  }
+}
