@@ -1,10 +1,16 @@
 import { defineConfig } from "tsup"
 
 export default defineConfig([
-  // The CLI: one self-contained ESM bundle, because start-up time is a feature (README "Performance").
+  // The CLI, because start-up time is a feature (README "Performance"): one self-contained CommonJS
+  // bundle, dist/oneiric.cjs, started by the tiny loader dist/bin.cjs, which compiles it through V8's
+  // code cache (dist/oneiric.cjs.cache) instead of parsing a megabyte of JavaScript on every start.
+  // CommonJS because only a classic script can use the code cache on Node 20 (ESM cannot, and
+  // `module.enableCompileCache` only exists from Node 22). scripts/build-cli.mjs then installs the
+  // loader and produces the cache from a representative run (`activity --json`).
   {
-    entry: { bin: "src/bin.ts" },
-    format: ["esm"],
+    entry: { oneiric: "src/bin.ts" },
+    format: ["cjs"],
+    outExtension: () => ({ js: ".cjs" }),
     target: "node20",
     platform: "node",
     clean: false,
@@ -12,8 +18,9 @@ export default defineConfig([
     // Bundle every dependency but the native addon, which must load from node_modules.
     noExternal: [/^(?!better-sqlite3)/],
     external: ["better-sqlite3"],
-    // Some bundled dependencies call `require`; give the ESM bundle one.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" }
+    // No `shims`: nothing bundled uses `import.meta` today, and tsup's shim would add an init call
+    // to every module. scripts/build-cli.mjs warns should `import.meta` ever appear in the bundle.
+    onSuccess: "node scripts/build-cli.mjs"
   },
   // The library entry: dependencies stay external so an embedding app shares its own copy of effect.
   {

@@ -5,7 +5,7 @@ import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
-import { ConfigError, ExitCode, InvalidInput, StoreUnavailable } from "../Domain/Errors.js"
+import { ConfigError, DrainTimedOut, ExitCode, InvalidInput, StoreUnavailable } from "../Domain/Errors.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
 
@@ -19,6 +19,8 @@ interface Outcome {
   readonly tag: string
   readonly message: string
   readonly exitCode: number
+  /** The command printed its own JSON report for this failure. */
+  readonly reported?: boolean
 }
 
 const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | undefined => {
@@ -29,6 +31,8 @@ const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | un
     if (error instanceof InvalidInput || error instanceof ConfigError || error instanceof StoreUnavailable) {
       return { tag: error._tag, message: error.message, exitCode: error.exitCode }
     }
+    // The command already printed its JSON report (with the remaining counts): one document on stdout.
+    if (error instanceof DrainTimedOut) return { tag: error._tag, message: error.message, exitCode: error.exitCode, reported: true }
     if (ValidationError.isValidationError(error)) {
       return { tag: "InvalidUsage", message: `${firstLine(usageText)} (see --help)`, exitCode: ExitCode.invalid }
     }
@@ -57,8 +61,8 @@ export const reportExit = <E, R>(program: Effect.Effect<void, E, R>, options: { 
     if (outcome === undefined) return ExitCode.ok
     if (outcome.exitCode === ExitCode.failure) yield* Effect.logDebug("unexpected failure", exit.cause)
     yield* Console.error(`oneiric: ${outcome.message}`)
-    if (options.json) {
-      yield* printJson(ErrorReport, new ErrorReport({ error: outcome }))
+    if (options.json && outcome.reported !== true) {
+      yield* printJson(ErrorReport, new ErrorReport({ error: { tag: outcome.tag, message: outcome.message, exitCode: outcome.exitCode } }))
     }
     return outcome.exitCode
   })

@@ -88,3 +88,11 @@ export const limit = (value: number) =>
   Number.isInteger(value) && value > 0 && value <= 100_000
     ? Effect.succeed(value)
     : Effect.fail(new InvalidInput({ message: `invalid --limit ${value}: expected a whole number from 1 to 100000` }))
+
+/** A positive duration option such as `--timeout 30s`, in milliseconds. */
+export const duration = (option: string, raw: string) => {
+  const ms = parseDurationMs(raw)
+  return ms === undefined || ms <= 0
+    ? Effect.fail(new InvalidInput({ message: `invalid ${option} ${JSON.stringify(raw)}: expected a positive duration such as 500ms, 30s, 2m` }))
+    : Effect.succeed(ms)
+}

@@ -3,6 +3,7 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ActivityStore } from "../ActivityStore.js"
+import type { TransitionRequest } from "../ActivityStore.js"
 import { effectiveState, keysToRead } from "../ActivityStore/Rules.js"
 import type { ActivityEntry, RequestAction } from "../Domain/Activity.js"
 import { covers, isWildcard } from "../Domain/ActivityKey.js"
@@ -25,9 +26,9 @@ export interface TransitionArgs {
   readonly until?: Option.Option<string>
 }
 
-export const runTransition = (action: RequestAction, args: TransitionArgs) =>
+/** Every input checked before the store is opened: bad input writes nothing, not even a file. */
+export const validateTransition = (action: RequestAction, args: TransitionArgs) =>
   Effect.gen(function*() {
-    // Every input is checked before the store is opened: bad input writes nothing, not even a file.
     const domain = yield* Input.domain(args.domain)
     const key = yield* Input.key(args.positionalKey, args.key)
     const note = Option.isSome(args.note) ? yield* Input.note(args.note.value) : undefined
@@ -36,12 +37,18 @@ export const runTransition = (action: RequestAction, args: TransitionArgs) =>
     if (expiresAt !== undefined && action !== "pause" && action !== "drain") {
       return yield* new InvalidInput({ message: `--for/--until set when a pause or drain ends; they do not apply to ${action}` })
     }
-    const request = { domain, key, action, note, actor, source: "cli" as const, expiresAt }
-    const report = yield* Effect.provide(applyTransition(request, args.dryRun), StoreLive)
-    yield* print(args.json, TransitionReport, report, describe)
+    return { domain, key, action, note, actor, source: "cli" as const, expiresAt } satisfies TransitionRequest
   })
 
-const applyTransition = (request: Parameters<ActivityStore["Type"]["transition"]>[0], dryRun: boolean) =>
+export const runTransition = (action: RequestAction, args: TransitionArgs) =>
+  Effect.gen(function*() {
+    const request = yield* validateTransition(action, args)
+    const report = yield* Effect.provide(applyTransition(request, args.dryRun), StoreLive)
+    yield* print(args.json, TransitionReport, report, describeTransition)
+  })
+
+/** Apply (or preview) `request` and report the key's state afterwards. */
+export const applyTransition = (request: TransitionRequest, dryRun: boolean) =>
   Effect.gen(function*() {
     const store = yield* ActivityStore
     const result = dryRun ? yield* store.preview(request) : yield* store.transition(request)
@@ -64,7 +71,8 @@ const applyTransition = (request: Parameters<ActivityStore["Type"]["transition"]
       effective: effectiveState(domain, key, (k) => rows.get(k), yield* DateTime.now),
       affectedKeys: affectedKeys(key, related),
       transition: result.transition,
-      expired: result.expired
+      expired: result.expired,
+      seq: result.seq
     })
   })
 
@@ -80,7 +88,7 @@ const PAST: Record<RequestAction, string> = {
   "clear-drain": "cleared the drain of"
 }
 
-const describe = (report: TransitionReport): string => {
+export const describeTransition = (report: TransitionReport): string => {
   const target = `${report.domain}/${report.key}`
   const lines = [
     report.dryRun

@@ -37,4 +37,12 @@ export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("St
 }
 
 /** Every error the CLI renders as one line with a documented exit code. */
-export type OperatorError = InvalidInput | ConfigError | StoreUnavailable
+export type OperatorError = InvalidInput | ConfigError | StoreUnavailable | DrainTimedOut
+
+/** `drain --wait` reached its deadline with work still in flight (exit 4). */
+export class DrainTimedOut extends Schema.TaggedError<DrainTimedOut>()("DrainTimedOut", {
+  message: Schema.String,
+  remaining: Schema.Number
+}) {
+  readonly exitCode = ExitCode.drainTimeout
+}

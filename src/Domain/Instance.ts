@@ -1,3 +1,4 @@
+import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
@@ -30,3 +31,10 @@ export class InstanceReport extends Schema.Class<InstanceReport>("InstanceReport
 }) {}
 
 export const InflightJson = Schema.parseJson(Schema.Array(InflightCount))
+
+/** An instance whose heartbeat is older than this many of its intervals is stale and ignored. */
+export const STALE_AFTER_HEARTBEATS = 3
+
+/** Is `report` still alive at `now`? Its own heartbeat interval decides. */
+export const isLive = (report: InstanceReport, now: DateTime.Utc): boolean =>
+  DateTime.toEpochMillis(now) - DateTime.toEpochMillis(report.heartbeatAt) <= STALE_AFTER_HEARTBEATS * report.heartbeatIntervalMs

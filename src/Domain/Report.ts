@@ -10,7 +10,7 @@ import { Domain } from "./Domain.js"
 const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
-/** One row as `activity` lists it. `inflight` is null until a supervisor reports counts. */
+/** One row as `activity` lists it; `inflight` sums the live instances' counts under the key. */
 export class ActivityListing extends Schema.Class<ActivityListing>("ActivityListing")({
   key: ActivityKey,
   state: ActivityState,
@@ -21,9 +21,10 @@ export class ActivityListing extends Schema.Class<ActivityListing>("ActivityList
   updatedBy: snake(Schema.NullOr(Schema.String), "updated_by"),
   source: Schema.NullOr(Schema.String),
   expiresAt: snake(Schema.NullOr(Schema.DateTimeUtc), "expires_at"),
-  inflight: Schema.NullOr(Schema.Number)
+  inflight: Schema.Number
 }) {}
 
+/** `draining` counts draining and drained rows. */
 export class StateCounts extends Schema.Class<StateCounts>("StateCounts")({
   paused: Schema.Number,
   draining: Schema.Number,
@@ -68,7 +69,9 @@ export class TransitionReport extends Schema.Class<TransitionReport>("Transition
   /** The stored keys this row governs: the key itself, or every stored key a wildcard covers. */
   affectedKeys: snake(Schema.Array(ActivityKey), "affected_keys"),
   transition: Schema.NullOr(Transition),
-  expired: Schema.NullOr(Transition)
+  expired: Schema.NullOr(Transition),
+  /** The change-feed position of this transition (0 for a dry run): a process that has applied it enforces it. */
+  seq: Schema.Number
 }) {}
 
 /** With `--json`, a failure is also printed on stdout as this object. */

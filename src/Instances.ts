@@ -1,0 +1,78 @@
+/**
+ * Instances: this process's row in the store's instance table. It publishes its non-zero in-flight
+ * counts and how far it has followed the change feed on a heartbeat, and at once when a draining
+ * key reaches zero or a change arrives, so a separate `oneiric drain --wait` can tell when every
+ * live process has drained (DESIGN §4).
+ */
+import * as Context from "effect/Context"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Queue from "effect/Queue"
+import * as Stream from "effect/Stream"
+import * as crypto from "node:crypto"
+import * as os from "node:os"
+import { ActivityStore } from "./ActivityStore.js"
+import { InstanceReport } from "./Domain/Instance.js"
+import { Supervisor } from "./Supervisor.js"
+import { WorkGate } from "./WorkGate.js"
+
+/** How often an instance publishes when nothing happens; a row older than 3 of these is stale. */
+export const DEFAULT_HEARTBEAT_MS = 1_000
+
+export interface InstancesService {
+  readonly id: string
+  readonly startedAt: DateTime.Utc
+  /** Publish now (coalesced with any publish already due). */
+  readonly publishNow: Effect.Effect<void>
+}
+
+export class Instances extends Context.Tag("oneiric/Instances")<Instances, InstancesService>() {
+  static layer = (options?: { readonly heartbeatMs?: number }): Layer.Layer<Instances, never, ActivityStore | Supervisor | WorkGate> =>
+    Layer.scoped(Instances, make(options?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS))
+}
+
+const make = (heartbeatMs: number) =>
+  Effect.gen(function*() {
+    const store = yield* ActivityStore
+    const supervisor = yield* Supervisor
+    const gate = yield* WorkGate
+    const id = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`
+    const startedAt = yield* DateTime.now
+    const due = yield* Queue.sliding<void>(1)
+
+    const publish = Effect.gen(function*() {
+      const report = new InstanceReport({
+        id,
+        pid: process.pid,
+        host: os.hostname(),
+        startedAt,
+        heartbeatAt: yield* DateTime.now,
+        heartbeatIntervalMs: heartbeatMs,
+        appliedSeq: supervisor.appliedSeq(),
+        inflight: gate.inflightAll()
+      })
+      yield* store.publishInstance(report)
+    }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.publish failed", cause)))
+
+    // A draining key just went idle: the waiting operator should hear it now, not at the next heartbeat.
+    const stopListening = gate.onIdle((domain, key) => {
+      if (supervisor.refusal(domain, key)?.state === "draining") due.unsafeOffer(undefined)
+    })
+    yield* Effect.addFinalizer(() => Effect.sync(stopListening))
+
+    // A change from the store (a drain, say) is acknowledged at once with the new feed position.
+    const changes = yield* supervisor.subscribe()
+    yield* Effect.forkScoped(
+      Stream.runForEach(changes, (delta) => (delta.cause === "local" ? Effect.void : Queue.offer(due, undefined))).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("Instances.follow failed", cause))
+      )
+    )
+
+    yield* Effect.addFinalizer(() =>
+      store.removeInstance(id).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.remove failed", cause)))
+    )
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(publish, Effect.race(Effect.sleep(heartbeatMs), Queue.take(due)))))
+
+    return { id, startedAt, publishNow: Queue.offer(due, undefined).pipe(Effect.asVoid) } satisfies InstancesService
+  })
