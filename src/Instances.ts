@@ -28,7 +28,7 @@ export interface InstancesService {
 }
 
 export class Instances extends Context.Tag("oneiric/Instances")<Instances, InstancesService>() {
-  static layer = (options?: { readonly heartbeatMs?: number }): Layer.Layer<Instances, never, ActivityStore | Supervisor | WorkGate> =>
+  static layer = (options?: { readonly heartbeatMs?: number | undefined }): Layer.Layer<Instances, never, ActivityStore | Supervisor | WorkGate> =>
     Layer.scoped(Instances, make(options?.heartbeatMs ?? DEFAULT_HEARTBEAT_MS))
 }
 

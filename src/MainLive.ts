@@ -4,10 +4,18 @@
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
 import { ActivityStore } from "./ActivityStore.js"
 import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
+import type { ConfigError } from "./Domain/Errors.js"
 import { StoreUnavailable } from "./Domain/Errors.js"
+import { Instances } from "./Instances.js"
+import { Supervisor } from "./Supervisor.js"
+import { WorkGate } from "./WorkGate.js"
+
+/** Logs as logfmt lines on stderr: stdout belongs to command output (`--json` stays one document). */
+export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
 
 /** The configuration from the root options, the settings file and the environment. */
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)
@@ -24,3 +32,23 @@ export const StoreLive: Layer.Layer<ActivityStore, StoreUnavailable, ConfigResol
         })
       ))
 )
+
+export interface RuntimeOptions extends ConfigOptions {
+  /** How often this process publishes its in-flight counts (default 1 s). */
+  readonly heartbeatMs?: number | undefined
+}
+
+/**
+ * Everything a process that runs gated work needs, from configuration: config, store, supervisor
+ * (loading, then following the store), work gate, and this instance's heartbeat in the store.
+ */
+export const RuntimeLive = (options: RuntimeOptions = {}): Layer.Layer<
+  Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
+  ConfigError | StoreUnavailable
+> =>
+  Instances.layer({ heartbeatMs: options.heartbeatMs }).pipe(
+    Layer.provideMerge(WorkGate.layer),
+    Layer.provideMerge(Supervisor.layer),
+    Layer.provideMerge(StoreLive),
+    Layer.provideMerge(ConfigLive(options))
+  )

@@ -28,7 +28,7 @@ export interface WorkGateService {
   readonly inflight: (domain: Domain, key: string) => number
   /** Every non-zero count. */
   readonly inflightAll: () => ReadonlyArray<InflightCount>
-  /** For running work: has its key been set draining (or paused) since? */
+  /** For running work: is its key draining now (so it should wrap up)? */
   readonly isDraining: (domain: Domain, key: string) => boolean
   /** Wait until nothing runs under the key, at most `timeoutMs`. */
   readonly awaitDrained: (domain: Domain, key: string, timeoutMs: number) => Effect.Effect<DrainOutcome>
@@ -85,7 +85,7 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
     inflight,
     inflightAll: () =>
       [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
-    isDraining: (domain, key) => supervisor.refusal(domain, key) !== null,
+    isDraining: (domain, key) => supervisor.isDraining(domain, key),
     awaitDrained: (domain, key, timeoutMs) =>
       Effect.async<DrainOutcome>((resume) => {
         if (inflight(domain, key) === 0) return resume(Effect.succeed({ drained: true, remaining: 0 }))

@@ -9,11 +9,12 @@ import * as Layer from "effect/Layer"
 import { cli } from "./Cli.js"
 import { hoistRootOptions } from "./Cli/Argv.js"
 import { reportExit } from "./Cli/Failure.js"
+import { LoggerLive } from "./MainLive.js"
 
 const argv = hoistRootOptions(process.argv)
 
 // What @effect/cli needs, and no more (NodeContext would also load child_process and workers: ~5 ms).
-const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer)
+const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive)
 
 reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.isTTY }).pipe(
   Effect.provide(PlatformLive),

@@ -13,6 +13,8 @@ export class ActivityIndex {
   /** Per domain, the prefixes of its `prefix.*` rules (`"a.b."`), and whether `*` exists. */
   private readonly prefixes = new Map<string, Set<string>>()
   private readonly wholeDomain = new Set<string>()
+  /** Rows with an expiry, so finding the next one does not walk every row on each tick. */
+  private readonly expiring = new Map<string, ActivityEntry>()
   private count = 0
 
   get size(): number {
@@ -37,6 +39,9 @@ export class ActivityIndex {
       if (before === null) this.count++
     }
     if (isWildcard(key)) this.indexRule(domain, key, entry !== null)
+    const id = domain + "\u0000" + key
+    if (entry?.expiresAt != null) this.expiring.set(id, entry)
+    else this.expiring.delete(id)
     return before
   }
 
@@ -44,7 +49,13 @@ export class ActivityIndex {
     this.rows.clear()
     this.prefixes.clear()
     this.wholeDomain.clear()
+    this.expiring.clear()
     this.count = 0
+  }
+
+  /** Rows whose expiry is at or before `nowMillis`. */
+  expiredAt(nowMillis: number): ReadonlyArray<ActivityEntry> {
+    return [...this.expiring.values()].filter((e) => e.expiresAt!.epochMillis <= nowMillis)
   }
 
   *entries(): IterableIterator<ActivityEntry> {
@@ -54,7 +65,7 @@ export class ActivityIndex {
   /** The earliest expiry among the rows, in epoch milliseconds, or `undefined`. */
   nextExpiry(): number | undefined {
     let next: number | undefined
-    for (const entry of this.entries()) {
+    for (const entry of this.expiring.values()) {
       if (entry.expiresAt !== null && (next === undefined || entry.expiresAt.epochMillis < next)) next = entry.expiresAt.epochMillis
     }
     return next

@@ -84,7 +84,7 @@ export const makeSupervisor = Effect.gen(function*() {
     if (due !== undefined && due <= clock.unsafeCurrentTimeMillis()) {
       for (const t of yield* store.expireDue) apply(t.domain, t.key, null, "expired")
       // Rows another process expired first come back through the feed; drop what is still due here.
-      for (const entry of [...index.entries()]) if (entry.isExpired(now())) apply(entry.domain, entry.key, null, "expired")
+      for (const entry of index.expiredAt(clock.unsafeCurrentTimeMillis())) apply(entry.domain, entry.key, null, "expired")
     }
   })
 
@@ -151,6 +151,8 @@ export const makeSupervisor = Effect.gen(function*() {
   }
 
   const refusal = (domain: Domain, key: string): WorkRejected | null => {
+    // Disabled by configuration: no gating at all (the original's behaviour).
+    if (!enabled) return null
     if (phase !== "running") return new WorkRejected({ domain, key, state: phase, rule: null, note: null })
     if (!index.mayRefuse(domain, key)) return null
     const state = index.stateOf(domain, key, now())
