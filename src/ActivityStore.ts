@@ -11,10 +11,12 @@ import type { Domain } from "./Domain/Domain.js"
 import type { StoreUnavailable } from "./Domain/Errors.js"
 import type { InstanceReport } from "./Domain/Instance.js"
 import { makeMemoryStore } from "./ActivityStore/MemoryStore.js"
-import { layerSqliteClient, makeSqlStore } from "./ActivityStore/SqlStore.js"
+import { makeSqliteStore } from "./ActivityStore/Sqlite.js"
+import type { SqliteOptions } from "./ActivityStore/Sqlite.js"
 import type { TransitionRequest } from "./ActivityStore/Rules.js"
 
 export type { TransitionRequest } from "./ActivityStore/Rules.js"
+export type { SqliteOptions } from "./ActivityStore/Sqlite.js"
 
 export interface ListFilter {
   readonly domain?: Domain | undefined
@@ -89,10 +91,8 @@ export interface ActivityStoreService {
 
 export class ActivityStore extends Context.Tag("oneiric/ActivityStore")<ActivityStore, ActivityStoreService>() {
   /** The embedded default: a SQLite file (WAL, busy_timeout, synchronous=NORMAL), migrated in place. */
-  static layerSqlite = (options: { readonly filename: string }): Layer.Layer<ActivityStore, StoreUnavailable> =>
-    Layer.effect(ActivityStore, makeSqlStore(`sqlite:${options.filename}`, options.filename)).pipe(
-      Layer.provide(layerSqliteClient(options.filename))
-    )
+  static layerSqlite = (options: SqliteOptions): Layer.Layer<ActivityStore, StoreUnavailable> =>
+    Layer.scoped(ActivityStore, makeSqliteStore(options))
 
   /** Same contract, no file: for tests and embedding apps that need no durability. */
   static layerMemory: Layer.Layer<ActivityStore> = Layer.effect(ActivityStore, makeMemoryStore)

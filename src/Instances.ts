@@ -4,6 +4,7 @@
  * key reaches zero or a change arrives, so a separate `oneiric drain --wait` can tell when every
  * live process has drained (DESIGN §4).
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
@@ -53,7 +54,13 @@ const make = (heartbeatMs: number) =>
         inflight: gate.inflightAll()
       })
       yield* store.publishInstance(report)
-    }).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.publish failed", cause)))
+    }).pipe(
+      // Without a heartbeat, `drain --wait` elsewhere cannot see this process: that is unhealthy.
+      Effect.matchCauseEffect({
+        onFailure: (cause) => supervisor.reportHealth("instance heartbeat", messageOf(Cause.squash(cause))),
+        onSuccess: () => supervisor.reportHealth("instance heartbeat", null)
+      })
+    )
 
     // A draining key just went idle: the waiting operator should hear it now, not at the next heartbeat.
     const stopListening = gate.onIdle((domain, key) => {
@@ -76,3 +83,5 @@ const make = (heartbeatMs: number) =>
 
     return { id, startedAt, publishNow: Queue.offer(due, undefined).pipe(Effect.asVoid) } satisfies InstancesService
   })
+
+const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -21,10 +21,10 @@ export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsol
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)
 
 /** The store the configuration names: the embedded SQLite file by default. */
-export const StoreLive: Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> = Layer.unwrapEffect(
+export const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> => Layer.unwrapEffect(
   Effect.map(ConfigResolver, (config) =>
     config.store_kind === "sqlite"
-      ? ActivityStore.layerSqlite({ filename: config.paths.activity_store })
+      ? ActivityStore.layerSqlite({ filename: config.paths.activity_store, busyTimeoutMs: options?.busyTimeoutMs })
       : Layer.fail(
         new StoreUnavailable({
           store: config.redacted().paths.activity_store,
@@ -32,6 +32,15 @@ export const StoreLive: Layer.Layer<ActivityStore, StoreUnavailable, ConfigResol
         })
       ))
 )
+
+/** For operator commands: wait up to 5 s for another connection's lock. */
+export const StoreLive = makeStoreLive()
+
+/**
+ * Long-running processes wait at most this long for a lock: SQLite waits synchronously, and a
+ * blocked event loop would stall every gate (a failed tick is retried with backoff instead).
+ */
+const RUNTIME_BUSY_TIMEOUT_MS = 250
 
 export interface RuntimeOptions extends ConfigOptions {
   /** How often this process publishes its in-flight counts (default 1 s). */
@@ -49,6 +58,6 @@ export const RuntimeLive = (options: RuntimeOptions = {}): Layer.Layer<
   Instances.layer({ heartbeatMs: options.heartbeatMs }).pipe(
     Layer.provideMerge(WorkGate.layer),
     Layer.provideMerge(Supervisor.layer),
-    Layer.provideMerge(StoreLive),
+    Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS })),
     Layer.provideMerge(ConfigLive(options))
   )

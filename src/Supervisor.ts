@@ -43,6 +43,11 @@ export interface SupervisorService {
   readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
   /** Run one tick now (tests, and callers that know the store changed). */
   readonly refresh: Effect.Effect<void, StoreUnavailable>
+  /**
+   * Another part of the process reports a problem (a message) or its recovery (`null`) under
+   * `source`; `status.healthy` is false while any is reported.
+   */
+  readonly reportHealth: (source: string, problem: string | null) => Effect.Effect<void>
   /** Resolves once the whole state has been loaded. */
   readonly awaitReady: Effect.Effect<void>
   /** From now on every gate refuses with `shutting-down`. */

@@ -2,19 +2,12 @@
  * The ActivityStore over `@effect/sql`'s SqlClient. The queries are portable SQL (SQLite and
  * PostgreSQL); only the client layer and the migrations are SQLite-specific.
  */
-import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import * as SqliteClient from "@effect/sql-sqlite-node/SqliteClient"
-import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
 import { ActivityEntry, Transition } from "../Domain/Activity.js"
 import type { TransitionAction } from "../Domain/Activity.js"
@@ -22,7 +15,6 @@ import { ActivityKey } from "../Domain/ActivityKey.js"
 import { Domain } from "../Domain/Domain.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
-import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
 
@@ -321,39 +313,8 @@ export const makeSqlStore = (describe: string, file: string | null) =>
     return service
   })
 
-/**
- * The SqliteClient for `filename`, tuned and migrated. Every process that opens the store waits
- * until the schema is at the newest version (a losing concurrent migrator would otherwise go on
- * before the tables exist).
- */
-export const layerSqliteClient = (filename: string): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
-  const failed = (what: string) => (cause: Cause.Cause<unknown>) =>
-    new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${rootMessage(Cause.squash(cause))}` })
-  const prepare = Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    yield* sql`PRAGMA busy_timeout = 5000`
-    yield* sql`PRAGMA synchronous = NORMAL`
-    const migrate = Migrator.make({})({ loader: migrations, table: MIGRATIONS_TABLE })
-    const version = sql<{ id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
-      Effect.map((rows) => Number(rows[0]?.id ?? 0))
-    )
-    yield* migrate.pipe(
-      Effect.zipRight(version),
-      Effect.filterOrFail((v) => v >= LATEST_MIGRATION, () => new Error("schema is being migrated by another process")),
-      Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))))
-    )
-  }).pipe(Effect.catchAllCause((cause) => Effect.fail(failed("cannot migrate")(cause))))
-  const client = Layer.unwrapEffect(Effect.sync(() => {
-    fs.mkdirSync(path.dirname(filename), { recursive: true })
-    return SqliteClient.layer({ filename })
-  }))
-  // better-sqlite3 throws (a defect) on a file it cannot open: report it as the store being unavailable.
-  const opened = Layer.catchAllCause(client, (cause) => Layer.fail(failed("cannot open")(cause)))
-  return Layer.effectDiscard(prepare).pipe(Layer.provideMerge(opened))
-}
-
 /** The innermost message: SqlError wraps the driver's error (`database is locked`, `file is not a database`). */
-const rootMessage = (error: unknown): string => {
+export const rootMessage = (error: unknown): string => {
   if (error instanceof Error && error.cause instanceof Error) return rootMessage(error.cause)
   return error instanceof Error ? error.message : String(error)
 }

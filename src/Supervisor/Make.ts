@@ -47,6 +47,8 @@ export const makeSupervisor = Effect.gen(function*() {
   let lastGoodAt: number | null = null
   let failures = 0
   let watching = false
+  // Problems other parts of the process report (the instance heartbeat cannot write, say).
+  const problems = new Map<string, string>()
 
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
 
@@ -182,11 +184,11 @@ export const makeSupervisor = Effect.gen(function*() {
         enabled,
         phase,
         running: enabled && phase !== "shutting-down",
-        healthy,
+        healthy: healthy && problems.size === 0,
         pollIntervalMs: pollMs,
         watching,
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
-        lastError,
+        lastError: lastError ?? ([...problems.entries()].map(([source, message]) => `${source}: ${message}`).join("; ") || null),
         lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
         appliedSeq,
         keys: index.size
@@ -200,6 +202,15 @@ export const makeSupervisor = Effect.gen(function*() {
         apply(request.domain, request.key, result.after, "local")
       }),
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
+    reportHealth: (source, problem) =>
+      Effect.suspend(() => {
+        const had = problems.has(source)
+        if (problem === null) problems.delete(source)
+        else problems.set(source, problem)
+        if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
+        if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
+        return Effect.void
+      }),
     awaitReady: Deferred.await(ready),
     beginShutdown: Effect.sync(() => {
       phase = "shutting-down"

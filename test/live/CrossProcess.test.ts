@@ -2,6 +2,9 @@
  * Real processes: a worker running the runtime stack (RuntimeLive) and the bundled CLI on one store.
  * Needs the build (`npm test` builds first).
  */
+import Database from "better-sqlite3"
+import * as fs from "node:fs"
+import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { tempDir } from "../helpers.js"
 import { eventually, oneiric, oneiricAsync, startWorker } from "./worker.js"
@@ -77,4 +80,41 @@ describe("across processes", () => {
     const history = JSON.parse(oneiric(cache, "activity", "--history", "--json").stdout)
     expect(history.history.map((t: { action: string }) => t.action)).toEqual(["expired", "pause"])
   })
+})
+
+describe("a store in trouble", () => {
+  const status = (w: Worker) => w.send({ op: "status" })
+
+  it("locked: while another connection holds the write lock the supervisor is unhealthy (its heartbeat cannot be written), keeps enforcing, and recovers", async () => {
+    const cache = tempDir()
+    const worker = await start(cache)
+    expect(oneiric(cache, "pause", "--domain", "task", "--key", "k").code).toBe(0)
+    await eventually(async () => !(await accepted(worker, "k")), 2_000)
+    const holder = new Database(path.join(cache, "domain_activity.sqlite"))
+    // WAL readers never wait for a writer; this process's own writes (the heartbeat) do.
+    holder.exec("BEGIN IMMEDIATE")
+    holder.exec("UPDATE activity SET paused = paused WHERE 0")
+    await eventually(async () => (await status(worker)).healthy === false, 5_000)
+    expect(await status(worker)).toMatchObject({ healthy: false, lastError: expect.stringMatching(/locked/) })
+    expect(await accepted(worker, "k")).toBe(false)
+    holder.exec("COMMIT")
+    holder.close()
+    await eventually(async () => (await status(worker)).healthy === true, 10_000)
+    expect(oneiric(cache, "resume", "--domain", "task", "--key", "k").code).toBe(0)
+    await eventually(() => accepted(worker, "k"), 2_000)
+  }, 30_000)
+
+  it("deleted: unhealthy while the file is gone, then follows the new file", async () => {
+    const cache = tempDir()
+    const worker = await start(cache)
+    expect(oneiric(cache, "pause", "--domain", "task", "--key", "old").code).toBe(0)
+    await eventually(async () => !(await accepted(worker, "old")), 2_000)
+    for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(cache, `domain_activity.sqlite${suffix}`), { force: true })
+    await eventually(async () => (await status(worker)).healthy === false, 5_000)
+    expect((await status(worker)).lastError).toMatch(/was deleted/)
+    expect(oneiric(cache, "pause", "--domain", "task", "--key", "new").code).toBe(0)
+    await eventually(async () => (await status(worker)).healthy === true, 10_000)
+    await eventually(async () => !(await accepted(worker, "new")), 2_000)
+    expect(await accepted(worker, "old")).toBe(true)
+  }, 30_000)
 })
