@@ -32,6 +32,8 @@ export interface WorkGateService {
   readonly isDraining: (domain: Domain, key: string) => boolean
   /** Wait until nothing runs under the key, at most `timeoutMs`. */
   readonly awaitDrained: (domain: Domain, key: string, timeoutMs: number) => Effect.Effect<DrainOutcome>
+  /** How many runs were refused, by domain and the state that refused them (for /metrics). */
+  readonly rejections: () => ReadonlyArray<{ readonly domain: Domain; readonly state: WorkRejected["state"]; readonly count: number }>
   /** Called whenever a key's count drops to zero (the instance publisher listens). */
   readonly onIdle: (listener: (domain: Domain, key: string) => void) => () => void
 }
@@ -49,6 +51,15 @@ interface Counter {
 export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
   const counts = new Map<string, Counter>()
   const listeners = new Set<(domain: Domain, key: string) => void>()
+  const refusals = new Map<string, { domain: Domain; state: WorkRejected["state"]; count: number }>()
+
+  const refuse = (refused: WorkRejected) => {
+    const id = refused.domain + "\u0000" + refused.state
+    const tally = refusals.get(id)
+    if (tally === undefined) refusals.set(id, { domain: refused.domain, state: refused.state, count: 1 })
+    else tally.count++
+    return Effect.fail(refused)
+  }
 
   const release = (id: string, counter: Counter) =>
     Effect.sync(() => {
@@ -60,7 +71,7 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
   const run = <A, E, R>(domain: Domain, key: string, effect: Effect.Effect<A, E, R>) =>
     Effect.uninterruptibleMask<A, E | WorkRejected, R>((restore) => {
       const refused = supervisor.refusal(domain, key)
-      if (refused !== null) return Effect.fail(refused)
+      if (refused !== null) return refuse(refused)
       const id = domain + "\u0000" + key
       let counter = counts.get(id)
       if (counter === undefined) counts.set(id, (counter = { domain, key, n: 0 }))
@@ -86,6 +97,7 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
     inflightAll: () =>
       [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
     isDraining: (domain, key) => supervisor.isDraining(domain, key),
+    rejections: () => [...refusals.values()].map((r) => ({ ...r })),
     awaitDrained: (domain, key, timeoutMs) =>
       Effect.async<DrainOutcome>((resume) => {
         if (inflight(domain, key) === 0) return resume(Effect.succeed({ drained: true, remaining: 0 }))

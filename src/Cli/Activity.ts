@@ -5,12 +5,10 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { ActivityStore } from "../ActivityStore.js"
-import { listedState } from "../ActivityStore/Rules.js"
-import type { ActivityEntry, ActivityState, Transition } from "../Domain/Activity.js"
-import type { InstanceReport } from "../Domain/Instance.js"
-import { ActivityListing, ActivityReport, DomainActivity, HistoryReport, StateCounts } from "../Domain/Report.js"
+import type { Transition } from "../Domain/Activity.js"
+import { ActivityReport, HistoryReport } from "../Domain/Report.js"
 import { StoreLive } from "../MainLive.js"
-import { inflightUnder } from "./Inflight.js"
+import { buildActivityReport } from "./ActivityReport.js"
 import * as Input from "./Input.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
@@ -41,49 +39,11 @@ export const activityCommand = Command.make("activity", options, (args) =>
           const report = new HistoryReport({ store: store.describe, history: yield* store.history({ domain, key, limit }) })
           return yield* print(args.json, HistoryReport, report, describeHistory)
         }
-        const now = yield* DateTime.now
-        const instances = yield* store.instances
-        // `drained` is derived from the instances' counts, so filter after deriving.
-        const rows = (yield* store.list({ domain, state: state === "drained" ? "draining" : state }))
-          .filter((row) => key === undefined || row.key === key)
-        const listed = report(store.describe, rows, instances, now)
-        yield* print(args.json, ActivityReport, state === undefined ? listed : onlyState(listed, state), describeActivity)
+        yield* print(args.json, ActivityReport, yield* buildActivityReport({ domain, state, key }), describeActivity)
       }),
       StoreLive
     )
   })).pipe(Command.withDescription("List paused, draining and noted keys, or their history (--history)"))
-
-const report = (store: string, rows: ReadonlyArray<ActivityEntry>, instances: ReadonlyArray<InstanceReport>, now: DateTime.Utc): ActivityReport => {
-  const grouped = new Map<ActivityEntry["domain"], Array<ActivityListing>>()
-  for (const row of rows) {
-    const inflight = inflightUnder(instances, row.domain, row.key, 0, now).total
-    const own = listedState(row, now)
-    const listing = new ActivityListing({ ...row, state: own === "draining" && inflight === 0 ? "drained" : own, inflight })
-    grouped.set(row.domain, [...(grouped.get(row.domain) ?? []), listing])
-  }
-  return summarize(store, grouped)
-}
-
-const onlyState = (report: ActivityReport, state: ActivityState): ActivityReport =>
-  summarize(report.store, new Map(Object.entries(report.domains).map(([d, { entries }]) => [d, entries.filter((e) => e.state === state)] as const).filter(([, e]) => e.length > 0)))
-
-const summarize = (store: string, grouped: ReadonlyMap<string, ReadonlyArray<ActivityListing>>): ActivityReport => {
-  const domains: Record<string, DomainActivity> = {}
-  const totals = { paused: 0, draining: 0, noteOnly: 0, entries: 0 }
-  for (const [domain, entries] of grouped) {
-    const counts = new StateCounts({
-      paused: entries.filter((e) => e.state === "paused").length,
-      draining: entries.filter((e) => e.state === "draining" || e.state === "drained").length,
-      noteOnly: entries.filter((e) => e.state === "note-only").length
-    })
-    totals.paused += counts.paused
-    totals.draining += counts.draining
-    totals.noteOnly += counts.noteOnly
-    totals.entries += entries.length
-    domains[domain] = new DomainActivity({ counts, entries })
-  }
-  return new ActivityReport({ store, domains, totals })
-}
 
 const when = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))
 

@@ -32,6 +32,9 @@ export class SupervisorStatus extends Schema.Class<SupervisorStatus>("Supervisor
   pollIntervalMs: snake(Schema.Number, "poll_interval_ms"),
   watching: Schema.Boolean,
   lastTickAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_tick_at"),
+  /** How long the last tick took, in milliseconds. */
+  lastTickMs: snake(Schema.Number, "last_tick_ms"),
+  ticks: Schema.Number,
   lastError: snake(Schema.NullOr(Schema.String), "last_error"),
   /** Milliseconds since the state was last known current (0 right after a good tick). */
   lagMs: snake(Schema.Number, "lag_ms"),

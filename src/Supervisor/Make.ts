@@ -44,6 +44,8 @@ export const makeSupervisor = Effect.gen(function*() {
   let healthy = true
   let lastError: string | null = null
   let lastTickAt: number | null = null
+  let lastTickMs = 0
+  let ticks = 0
   let lastGoodAt: number | null = null
   let failures = 0
   let watching = false
@@ -119,7 +121,10 @@ export const makeSupervisor = Effect.gen(function*() {
   const loop = Effect.gen(function*() {
     while (true) {
       lastTickAt = clock.unsafeCurrentTimeMillis()
+      const started = performance.now()
       yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
+      lastTickMs = performance.now() - started
+      ticks++
       yield* Effect.race(Effect.sleep(nextDelay()), Queue.take(wake))
     }
   })
@@ -188,6 +193,8 @@ export const makeSupervisor = Effect.gen(function*() {
         pollIntervalMs: pollMs,
         watching,
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
+        lastTickMs,
+        ticks,
         lastError: lastError ?? ([...problems.entries()].map(([source, message]) => `${source}: ${message}`).join("; ") || null),
         lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
         appliedSeq,
