@@ -12,6 +12,7 @@ import type { RequestAction } from "../src/Domain/Activity.js"
 import { ActivityKey } from "../src/Domain/ActivityKey.js"
 import type { Domain } from "../src/Domain/Domain.js"
 import { StoreUnavailable } from "../src/Domain/Errors.js"
+import { ConfigResolver } from "../src/ConfigResolver.js"
 import { Supervisor } from "../src/Supervisor.js"
 import { memoryStack } from "./layers.js"
 
@@ -26,16 +27,28 @@ describe("Supervisor", () => {
     Effect.gen(function*() {
       const store = yield* ActivityStore
       yield* store.transition(request("pause", "event", "billing.*", { note: "freeze" }))
-      const supervisor = yield* Supervisor
-      const early = supervisor.refusal("task", "anything")
-      const s = yield* ready
-      expect(early?.state === "starting" || early === null).toBe(true)
-      expect(s.shouldAcceptWork("event", "billing.invoice")).toBe(false)
-      expect(s.refusal("event", "billing.invoice")).toMatchObject({ state: "paused", rule: "billing.*", note: "freeze" })
-      expect(s.shouldAcceptWork("event", "billingx")).toBe(true)
-      expect(s.shouldAcceptWork("task", "billing.invoice")).toBe(true)
-      expect((yield* s.status)).toMatchObject({ phase: "running", healthy: true, keys: 1 })
-    }).pipe(Effect.provide(memoryStack())))
+      // The supervisor starts on a store that already has a rule.
+      yield* Effect.gen(function*() {
+        const s = yield* Supervisor
+        expect(s.shouldAcceptWork("event", "billing.invoice")).toBe(false)
+        expect(s.refusal("event", "billing.invoice")).toMatchObject({ state: "paused", rule: "billing.*", note: "freeze" })
+        expect(s.shouldAcceptWork("event", "billingx")).toBe(true)
+        expect(s.shouldAcceptWork("task", "billing.invoice")).toBe(true)
+        expect(yield* s.status).toMatchObject({ phase: "running", healthy: true, keys: 1 })
+      }).pipe(Effect.provide(Supervisor.layer))
+    }).pipe(Effect.provide(Layer.merge(ActivityStore.layerMemory, ConfigResolver.layerStatic()))))
+
+  it.effect("refuses with `starting` until the first load succeeds", () => {
+    const down = Layer.effect(ActivityStore, Effect.map(ActivityStore, (inner) => ({
+      ...inner,
+      snapshot: Effect.fail(new StoreUnavailable({ store: "memory", message: "not yet" }))
+    }))).pipe(Layer.provide(ActivityStore.layerMemory))
+    return Effect.gen(function*() {
+      const s = yield* Supervisor
+      expect(s.refusal("task", "anything")).toMatchObject({ state: "starting", rule: null })
+      expect(yield* s.status).toMatchObject({ phase: "starting", healthy: false, lastError: "not yet" })
+    }).pipe(Effect.provide(memoryStack(undefined, down)))
+  })
 
   it.effect("writes through the supervisor take effect before the call returns", () =>
     Effect.gen(function*() {

@@ -118,16 +118,15 @@ export const makeSupervisor = Effect.gen(function*() {
     return Math.min(base, untilDue)
   }
 
-  const loop = Effect.gen(function*() {
-    while (true) {
-      lastTickAt = clock.unsafeCurrentTimeMillis()
-      const started = performance.now()
-      yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
-      lastTickMs = performance.now() - started
-      ticks++
-      yield* Effect.race(Effect.sleep(nextDelay()), Queue.take(wake))
-    }
+  const runTick = Effect.gen(function*() {
+    lastTickAt = clock.unsafeCurrentTimeMillis()
+    const started = performance.now()
+    yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
+    lastTickMs = performance.now() - started
+    ticks++
   })
+
+  const loop = Effect.forever(Effect.zipRight(Effect.suspend(() => Effect.race(Effect.sleep(nextDelay()), Queue.take(wake))), runTick))
 
   /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
   const watch = Effect.acquireRelease(
@@ -152,6 +151,9 @@ export const makeSupervisor = Effect.gen(function*() {
 
   if (enabled) {
     yield* watch
+    // The first load happens while the layer is built, so a process usually starts with its state;
+    // if the store is unavailable it starts anyway (gates refuse with `starting`) and keeps trying.
+    yield* runTick
     yield* Effect.forkScoped(loop)
   } else {
     yield* Deferred.succeed(ready, undefined)
