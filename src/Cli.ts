@@ -4,6 +4,7 @@ import * as Options from "@effect/cli/Options"
 import * as Option from "effect/Option"
 import { activityCommand } from "./Cli/Activity.js"
 import { drainCommand } from "./Cli/Drain.js"
+import { healthCommand } from "./Cli/Health.js"
 import { pauseCommand } from "./Cli/Pause.js"
 import { resumeCommand } from "./Cli/Resume.js"
 import { supervisorInfoCommand } from "./Cli/SupervisorInfo.js"
@@ -19,7 +20,7 @@ const rootOptions = {
 
 export const rootCommand = Command.make("oneiric", rootOptions).pipe(
   Command.withDescription("Pause, drain and resume units of work; inspect the supervisor's state"),
-  Command.withSubcommands([supervisorInfoCommand, activityCommand, pauseCommand, drainCommand, resumeCommand]),
+  Command.withSubcommands([supervisorInfoCommand, activityCommand, pauseCommand, drainCommand, resumeCommand, healthCommand]),
   Command.provide((root) =>
     ConfigLive({
       configPath: Option.getOrUndefined(root.config),

@@ -10,7 +10,9 @@ import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
 import type { ConfigError } from "./Domain/Errors.js"
 import { StoreUnavailable } from "./Domain/Errors.js"
+import { HealthSnapshot } from "./HealthSnapshot.js"
 import { Instances } from "./Instances.js"
+import { Lifecycle } from "./Lifecycle.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
@@ -60,4 +62,24 @@ export const RuntimeLive = (options: RuntimeOptions = {}): Layer.Layer<
     Layer.provideMerge(Supervisor.layer),
     Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS })),
     Layer.provideMerge(ConfigLive(options))
+  )
+
+export interface OrchestratorOptions extends RuntimeOptions {
+  /** Where the health snapshot goes (default: the configuration's `paths.health_path`). */
+  readonly healthPath?: string | undefined
+  readonly healthHeartbeatMs?: number | undefined
+  readonly checkIntervalMs?: number | undefined
+}
+
+/**
+ * `RuntimeLive` plus the lifecycle registry and the health snapshot writer. The health layer is
+ * released first, so the stop snapshot is written while the supervisor is still up.
+ */
+export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer<
+  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
+  ConfigError | StoreUnavailable
+> =>
+  HealthSnapshot.layerFile({ path: options.healthPath, heartbeatMs: options.healthHeartbeatMs }).pipe(
+    Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
+    Layer.provideMerge(RuntimeLive(options))
   )

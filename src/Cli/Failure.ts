@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { ConfigError, DrainTimedOut, ExitCode, InvalidInput, StoreUnavailable } from "../Domain/Errors.js"
+import { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
 
@@ -32,7 +33,7 @@ const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | un
       return { tag: error._tag, message: error.message, exitCode: error.exitCode }
     }
     // The command already printed its JSON report (with the remaining counts): one document on stdout.
-    if (error instanceof DrainTimedOut) return { tag: error._tag, message: error.message, exitCode: error.exitCode, reported: true }
+    if (error instanceof DrainTimedOut || error instanceof NotReady) return { tag: error._tag, message: error.message, exitCode: error.exitCode, reported: true }
     if (ValidationError.isValidationError(error)) {
       return { tag: "InvalidUsage", message: `${firstLine(usageText)} (see --help)`, exitCode: ExitCode.invalid }
     }

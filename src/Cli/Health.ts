@@ -1,0 +1,114 @@
+/** `oneiric health`: read the snapshot a running process writes; `--probe` turns the verdict into the exit code. */
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as Console from "effect/Console"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as os from "node:os"
+import * as path from "node:path"
+import { ConfigResolver } from "../ConfigResolver.js"
+import { InvalidInput } from "../Domain/Errors.js"
+import { HealthReport, NotReady } from "../Domain/Health.js"
+import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
+import { readSnapshotFile } from "../HealthSnapshot/File.js"
+import { formatMs, probe } from "../HealthSnapshot/Probe.js"
+import * as Input from "./Input.js"
+import * as Shared from "./Options.js"
+import { print, printJson } from "./Output.js"
+import { cell, table } from "./Table.js"
+
+const options = {
+  json: Shared.json,
+  probe: Options.boolean("probe").pipe(
+    Options.withDescription("Exec probe: exit 0 iff fresh, alive, healthy and ready; else exit 3 with the reasons")
+  ),
+  healthPath: Options.text("health-path").pipe(
+    Options.withDescription("The snapshot file (default: health_path from the configuration)"),
+    Options.optional
+  ),
+  maxAge: Options.text("max-age").pipe(
+    Options.withDescription("Oldest acceptable snapshot, e.g. 15s (default: 3 heartbeats of its writer, 15 s by default)"),
+    Options.optional
+  )
+}
+
+export const healthCommand = Command.make("health", options, (args) =>
+  Effect.gen(function*() {
+    const maxAgeMs = Option.isSome(args.maxAge) ? yield* Input.duration("--max-age", args.maxAge.value) : undefined
+    const file = yield* snapshotPath(args.healthPath)
+    const report = probe(yield* readSnapshotFile(file), { path: file, now: yield* DateTime.now, maxAgeMs, host: os.hostname() })
+    if (!args.probe) return yield* print(args.json, HealthReport, report, describe)
+    if (args.json) yield* printJson(HealthReport, report)
+    else if (report.ready) yield* Console.log(`ready (snapshot ${formatMs(report.age_ms ?? 0)} old)`)
+    if (!report.ready) {
+      return yield* new NotReady({ message: `not ready: ${report.reasons.join("; ")}`, reasons: report.reasons })
+    }
+  })).pipe(Command.withDescription("Show the health snapshot of a running process; --probe exits 3 unless it is ready"))
+
+const snapshotPath = (option: Option.Option<string>) => {
+  if (Option.isNone(option)) return Effect.map(ConfigResolver, (config) => config.paths.health_path)
+  const raw = option.value.trim()
+  return raw.length === 0
+    ? Effect.fail(new InvalidInput({ message: "invalid --health-path: expected a file path" }))
+    : Effect.succeed(path.resolve(raw))
+}
+
+const iso = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))
+const onOff = (flag: boolean) => (flag ? "on" : "off")
+
+const describe = (report: HealthReport): string => {
+  const verdict = report.ready ? ["ready"] : ["not ready:", ...report.reasons.map((r) => `  - ${r}`)]
+  const s = report.snapshot
+  if (s === null) return verdict.join("\n")
+  return [...verdict, "", summary(report, s), "", activity(s), "", lifecycle(s)].join("\n")
+}
+
+const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
+  const sup = s.supervisor
+  const owner = s.orchestrator_pid === null
+    ? `stopped (was pid ${s.instance.pid} on ${s.instance.host})`
+    : `pid ${s.orchestrator_pid} on ${s.instance.host}${report.pid_alive === null ? "" : report.pid_alive ? " (alive)" : " (not running)"}`
+  const secrets = s.secrets.required.length === 0
+    ? "none required"
+    : s.secrets.missing.length === 0 ? `ready (${s.secrets.required.join(", ")})` : `missing: ${s.secrets.missing.join(", ")}`
+  const rows: ReadonlyArray<readonly [string, string]> = [
+    ["snapshot", `${report.path}, updated ${iso(s.updated_at)} (${formatMs(report.age_ms ?? 0)} ago; max age ${formatMs(report.max_age_ms)})`],
+    ["process", `${owner}; instance ${s.instance.id} since ${iso(s.instance.started_at)}`],
+    [
+      "supervisor",
+      !sup.enabled
+        ? "disabled"
+        : `enabled, ${sup.running ? "running" : "not running"}${sup.phase === "running" ? "" : ` (${sup.phase})`}, ` +
+          `${sup.healthy ? "healthy" : "unhealthy"}; poll ${sup.pollIntervalMs} ms; ` +
+          `watcher ${onOff(s.watchers_running)}; last tick ${iso(sup.lastTickAt)}${sup.lastError === null ? "" : `; error: ${sup.lastError}`}`
+    ],
+    [
+      "profile",
+      `${s.profile.name} (supervisor ${onOff(s.profile.supervisor_enabled)}, watchers ${onOff(s.profile.watchers_enabled)}, ` +
+      `remote ${onOff(s.profile.remote_enabled)}, inline-manifest-only ${onOff(s.profile.inline_manifest_only)})`
+    ],
+    ["secrets", secrets]
+  ]
+  const width = Math.max(...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")
+}
+
+const activity = (s: RuntimeHealthSnapshot): string => {
+  const rows = Object.entries(s.activity_state).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).map(([key, a]) => [domain, key, a.state, String(a.inflight), cell(a.note), iso(a.expires_at)])
+  )
+  return rows.length === 0
+    ? "activity: every key is accepting work"
+    : `activity:\n${table(["DOMAIN", "KEY", "STATE", "INFLIGHT", "NOTE", "EXPIRES"], rows)}`
+}
+
+const lifecycle = (s: RuntimeHealthSnapshot): string => {
+  const counts = Object.entries(s.last_remote_per_domain).map(([domain, n]) => `${domain} ${n}`).join(", ")
+  const rows = Object.entries(s.lifecycle_state).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).map(([key, c]) => [domain, key, c.state, c.has_check ? iso(c.last_health_at) : "(no check)", cell(c.last_error)])
+  )
+  return rows.length === 0
+    ? "lifecycle: no components registered"
+    : `lifecycle: ${rows.length} component(s): ${counts}\n${table(["DOMAIN", "KEY", "STATE", "LAST CHECK", "ERROR"], rows)}`
+}

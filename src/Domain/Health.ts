@@ -1,0 +1,127 @@
+/**
+ * The health snapshot (`runtime_health.json`, DESIGN §6) and what `oneiric health` reports. Field names are
+ * snake_case like the file: the original's twelve fields keep their names and meaning so the Python runtime still
+ * reads the file; everything after them is this project's addition.
+ */
+import * as Schema from "effect/Schema"
+import { ActivityState } from "./Activity.js"
+import { ProfileName, SecretsStatus } from "./Config.js"
+import { Domain } from "./Domain.js"
+import { ExitCode } from "./Errors.js"
+import { SupervisorStatus } from "./Supervision.js"
+
+/** A registered component's health: a failed or timed-out check is `failed`; no check at all is `ready`. */
+export const ComponentState = Schema.Literal("ready", "degraded", "failed")
+export type ComponentState = typeof ComponentState.Type
+
+/** One component of the lifecycle registry, as its last check left it. */
+export class ComponentHealth extends Schema.Class<ComponentHealth>("ComponentHealth")({
+  state: ComponentState,
+  has_check: Schema.Boolean,
+  timeout_ms: Schema.Number,
+  registered_at: Schema.DateTimeUtc,
+  /** When the last check ended (null: never checked, or no check). */
+  last_health_at: Schema.NullOr(Schema.DateTimeUtc),
+  last_error: Schema.NullOr(Schema.String),
+  last_duration_ms: Schema.NullOr(Schema.Number)
+}) {}
+
+/** One stored row as this process enforces it; `drained` = draining with nothing in flight here. */
+export class KeyActivity extends Schema.Class<KeyActivity>("KeyActivity")({
+  state: ActivityState,
+  paused: Schema.Boolean,
+  draining: Schema.Boolean,
+  note: Schema.NullOr(Schema.String),
+  /** Work running in this process under the key (for a wildcard, under every key it covers). */
+  inflight: Schema.Number,
+  expires_at: Schema.NullOr(Schema.DateTimeUtc)
+}) {}
+
+/** The profile and the flags it resolved to (after settings and environment). */
+export class ProfileFlags extends Schema.Class<ProfileFlags>("ProfileFlags")({
+  name: ProfileName,
+  supervisor_enabled: Schema.Boolean,
+  watchers_enabled: Schema.Boolean,
+  remote_enabled: Schema.Boolean,
+  inline_manifest_only: Schema.Boolean
+}) {}
+
+/** The process that wrote the snapshot. */
+export class InstanceInfo extends Schema.Class<InstanceInfo>("InstanceInfo")({
+  id: Schema.String,
+  pid: Schema.Int,
+  host: Schema.String,
+  started_at: Schema.DateTimeUtc
+}) {}
+
+const byDomain = <S extends Schema.Schema.Any>(value: S) =>
+  Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value }) })
+
+export class RuntimeHealthSnapshot extends Schema.Class<RuntimeHealthSnapshot>("RuntimeHealthSnapshot")({
+  // ---- the original's fields ----
+  /** The store-change watcher (false at stop). */
+  watchers_running: Schema.Boolean,
+  /** A shared (PostgreSQL) store is configured. */
+  remote_enabled: Schema.Boolean,
+  /** Sync telemetry of the shared store: null until a PostgreSQL store exists. */
+  last_remote_sync_at: Schema.NullOr(Schema.DateTimeUtc),
+  last_remote_error: Schema.NullOr(Schema.String),
+  /** The writing process; null in the snapshot written at stop. */
+  orchestrator_pid: Schema.NullOr(Schema.Int),
+  updated_at: Schema.DateTimeUtc,
+  /** The original's manifest-count names: the components registered in all (here) and per domain. */
+  last_remote_registered: Schema.NullOr(Schema.Int),
+  last_remote_per_domain: Schema.Record({ key: Schema.String, value: Schema.Int }),
+  last_remote_skipped: Schema.NullOr(Schema.Int),
+  last_remote_duration_ms: Schema.NullOr(Schema.Number),
+  activity_state: byDomain(KeyActivity),
+  lifecycle_state: byDomain(ComponentHealth),
+  // ---- additions ----
+  supervisor: SupervisorStatus,
+  profile: ProfileFlags,
+  secrets: SecretsStatus,
+  instance: InstanceInfo,
+  /** How often the writer refreshes the file when nothing changes: a probe's default max age is 3 of these. */
+  heartbeat_interval_ms: Schema.Number,
+  ready: Schema.Boolean,
+  /** Why not ready, one human line each; empty when ready. */
+  ready_reasons: Schema.Array(Schema.String)
+}) {}
+
+/** `oneiric health [--probe] --json`: the verdict on a snapshot file (and the snapshot, when it could be read). */
+export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
+  path: Schema.String,
+  ready: Schema.Boolean,
+  reasons: Schema.Array(Schema.String),
+  checked_at: Schema.DateTimeUtc,
+  /** Milliseconds since `updated_at` (null without a snapshot). */
+  age_ms: Schema.NullOr(Schema.Number),
+  max_age_ms: Schema.Number,
+  /** Is `orchestrator_pid` alive? null when it cannot be told (another host, no pid, no snapshot). */
+  pid_alive: Schema.NullOr(Schema.Boolean),
+  snapshot: Schema.NullOr(RuntimeHealthSnapshot)
+}) {}
+
+/** `health --probe` found the process not ready (exit 3); the message lists the reasons. */
+export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
+  message: Schema.String,
+  reasons: Schema.Array(Schema.String)
+}) {
+  readonly exitCode = ExitCode.notReady
+}
+
+/** The snapshot could not be written (the previous file, if any, is left intact). */
+export class HealthWriteFailed extends Schema.TaggedError<HealthWriteFailed>()("HealthWriteFailed", {
+  path: Schema.String,
+  message: Schema.String
+}) {}
+
+/** A component registered twice under one `(domain, key)`: their health could not be told apart. */
+export class DuplicateComponent extends Schema.TaggedError<DuplicateComponent>()("DuplicateComponent", {
+  domain: Domain,
+  key: Schema.String
+}) {
+  override get message(): string {
+    return `component ${this.domain}/${this.key} is already registered`
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Builds the `RuntimeHealthSnapshot` from what the process knows at one instant, and decides
+ * readiness. Pure: every input is passed in, so tests need no clock, store or file.
+ */
+import type * as DateTime from "effect/DateTime"
+import type { ActivityEntry } from "../Domain/Activity.js"
+import { stateOfFlags } from "../Domain/Activity.js"
+import type { ResolvedConfig, SecretsStatus } from "../Domain/Config.js"
+import type { Domain } from "../Domain/Domain.js"
+import { KeyActivity, ProfileFlags, RuntimeHealthSnapshot } from "../Domain/Health.js"
+import type { InstanceInfo } from "../Domain/Health.js"
+import { SupervisorStatus } from "../Domain/Supervision.js"
+import type { RegisteredComponent } from "../Lifecycle.js"
+
+/**
+ * `running`: normal; `shutting-down`: readiness has flipped, work is finishing; `stopped`: the
+ * last snapshot of the process (no pid, watcher and supervisor stopped).
+ */
+export type WriterPhase = "running" | "shutting-down" | "stopped"
+
+export interface SnapshotInput {
+  readonly now: DateTime.Utc
+  readonly phase: WriterPhase
+  readonly config: ResolvedConfig
+  readonly supervisor: SupervisorStatus
+  /** The stored rows this process enforces (the supervisor's snapshot). */
+  readonly rows: ReadonlyArray<ActivityEntry>
+  /** In-flight work in this process under a key (a wildcard sums the keys it covers). */
+  readonly inflight: (domain: Domain, key: string) => number
+  readonly components: ReadonlyArray<RegisteredComponent>
+  readonly instance: InstanceInfo
+  readonly heartbeatMs: number
+}
+
+/** The reason lines, shared with the probe so that the same problem reads the same (and is listed once). */
+export const Reasons = {
+  stopped: "stopped",
+  shuttingDown: "shutting-down",
+  starting: "supervisor is starting: the activity state is not loaded yet",
+  notRunning: "supervisor is not running",
+  unhealthy: (error: string | null) => `supervisor unhealthy: ${error ?? "no error recorded"}`,
+  secrets: (missing: ReadonlyArray<string>) => `required secrets missing: ${missing.join(", ")}`,
+  failed: (domain: string, key: string, error: string | null) => `component ${domain}/${key} failed${error === null ? "" : `: ${error}`}`,
+  wholeDomain: (domain: string, state: "paused" | "draining", components: number) =>
+    `${domain}/* is ${state}: all ${components} registered ${domain} component(s) refuse new work`
+} as const
+
+/** The supervisor's own problems: enabled implies running, loaded and healthy. */
+export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
+  const reasons: Array<string> = []
+  if (status.phase === "shutting-down") reasons.push(Reasons.shuttingDown)
+  if (!status.enabled) return reasons
+  if (status.phase === "starting") reasons.push(Reasons.starting)
+  if (!status.running && status.phase !== "shutting-down") reasons.push(Reasons.notRunning)
+  if (!status.healthy) reasons.push(Reasons.unhealthy(status.lastError))
+  return reasons
+}
+
+export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
+  secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []
+
+export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycle_state"]): Array<string> =>
+  Object.entries(lifecycle).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).flatMap(([key, c]) => (c.state === "failed" ? [Reasons.failed(domain, key, c.last_error)] : []))
+  )
+
+/**
+ * "Draining everything": a domain's `*` rule is paused or draining while the domain has
+ * registered components, so none of them can take work.
+ */
+export const wholeDomainReasons = (
+  activity: RuntimeHealthSnapshot["activity_state"],
+  perDomain: Readonly<Record<string, number>>
+): Array<string> =>
+  Object.entries(activity).flatMap(([domain, byKey]) => {
+    const all = byKey["*"]
+    const registered = perDomain[domain] ?? 0
+    if (all === undefined || registered === 0 || (!all.paused && !all.draining)) return []
+    return [Reasons.wholeDomain(domain, all.paused ? "paused" : "draining", registered)]
+  })
+
+const sortedEntries = <A>(items: Iterable<readonly [string, A]>): Array<readonly [string, A]> =>
+  [...items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+
+const group = <A>(items: ReadonlyArray<{ readonly domain: string; readonly key: string; readonly value: A }>) => {
+  const byDomain = new Map<string, Map<string, A>>()
+  for (const { domain, key, value } of items) {
+    let byKey = byDomain.get(domain)
+    if (byKey === undefined) byDomain.set(domain, (byKey = new Map()))
+    byKey.set(key, value)
+  }
+  const out: Record<string, Record<string, A>> = {}
+  for (const [domain, byKey] of sortedEntries(byDomain)) out[domain] = Object.fromEntries(sortedEntries(byKey))
+  return out
+}
+
+export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
+  const { config, now, phase } = input
+  const stopped = phase === "stopped"
+
+  const activity = group(
+    input.rows.filter((row) => !row.isExpired(now)).map((row) => {
+      const inflight = input.inflight(row.domain, row.key)
+      const own = stateOfFlags(row)
+      return {
+        domain: row.domain,
+        key: row.key,
+        value: new KeyActivity({
+          state: own === "draining" && inflight === 0 ? "drained" : own,
+          paused: row.paused,
+          draining: row.draining,
+          note: row.note,
+          inflight,
+          expires_at: row.expiresAt
+        })
+      }
+    })
+  )
+
+  const lifecycle = group(input.components.map((c) => ({ domain: c.domain, key: c.key, value: c.health })))
+  const perDomain: Record<string, number> = {}
+  for (const c of input.components) perDomain[c.domain] = (perDomain[c.domain] ?? 0) + 1
+
+  const supervisor = stopped ? new SupervisorStatus({ ...input.supervisor, running: false, watching: false }) : input.supervisor
+
+  const reasons = stopped
+    ? [Reasons.stopped]
+    : dedupe([
+      ...(phase === "shutting-down" ? [Reasons.shuttingDown] : []),
+      ...supervisorReasons(supervisor),
+      ...secretsReasons(config.secrets),
+      ...componentReasons(lifecycle),
+      ...wholeDomainReasons(activity, perDomain)
+    ])
+
+  return new RuntimeHealthSnapshot({
+    watchers_running: !stopped && supervisor.watching,
+    remote_enabled: config.remote_enabled,
+    // No shared (PostgreSQL) store exists yet: nothing has been synced.
+    last_remote_sync_at: null,
+    last_remote_error: null,
+    orchestrator_pid: stopped ? null : input.instance.pid,
+    updated_at: now,
+    // The original's manifest counts under its own names: registered components, in all and per domain.
+    last_remote_registered: input.components.length,
+    last_remote_per_domain: Object.fromEntries(sortedEntries(Object.entries(perDomain))),
+    last_remote_skipped: 0,
+    last_remote_duration_ms: null,
+    activity_state: activity,
+    lifecycle_state: lifecycle,
+    supervisor,
+    profile: new ProfileFlags({
+      name: config.profile,
+      supervisor_enabled: config.supervisor_enabled,
+      watchers_enabled: config.watchers_enabled,
+      remote_enabled: config.remote_enabled,
+      inline_manifest_only: config.inline_manifest_only
+    }),
+    secrets: config.secrets,
+    instance: input.instance,
+    heartbeat_interval_ms: input.heartbeatMs,
+    ready: reasons.length === 0,
+    ready_reasons: reasons
+  })
+}
+
+export const dedupe = (reasons: ReadonlyArray<string>): Array<string> => [...new Set(reasons)]

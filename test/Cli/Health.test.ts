@@ -1,0 +1,201 @@
+import * as Command from "@effect/cli/Command"
+import * as Options from "@effect/cli/Options"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import { describe, expect, it } from "@effect/vitest"
+import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Logger from "effect/Logger"
+import * as LogLevel from "effect/LogLevel"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as fs from "node:fs"
+import * as os from "node:os"
+import * as path from "node:path"
+import { reportExit } from "../../src/Cli/Failure.js"
+import { healthCommand } from "../../src/Cli/Health.js"
+import { ActivityKey } from "../../src/Domain/ActivityKey.js"
+import { HealthReport, RuntimeHealthSnapshot } from "../../src/Domain/Health.js"
+import { HealthSnapshot } from "../../src/HealthSnapshot.js"
+import { Instances } from "../../src/Instances.js"
+import { Lifecycle } from "../../src/Lifecycle.js"
+import { ConfigLive } from "../../src/MainLive.js"
+import { Supervisor } from "../../src/Supervisor.js"
+import { tempDir } from "../helpers.js"
+import { memoryStack } from "../layers.js"
+
+// `health` under a root like src/Cli.ts's, through the same exit-code mapping as the bin.
+const root = Command.make("oneiric", { cacheDir: Options.text("cache-dir").pipe(Options.optional) }).pipe(
+  Command.withSubcommands([healthCommand]),
+  Command.provide((r) => ConfigLive({ cacheDir: Option.getOrUndefined(r.cacheDir) }))
+)
+const cli = Command.run(root, { name: "oneiric", version: "test" })
+
+const run = (...args: ReadonlyArray<string>) =>
+  Effect.gen(function*() {
+    const stdout: Array<string> = []
+    const stderr: Array<string> = []
+    const console = yield* Effect.console
+    const mock = {
+      ...console,
+      log: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(line.join(" "))),
+      error: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line.join(" ")))
+    }
+    const argv = ["node", "oneiric", ...args]
+    const code = yield* reportExit(cli(argv), { json: argv.includes("--json"), plain: true }).pipe(
+      Effect.withConsole(mock),
+      Effect.provide(NodeContext.layer)
+    )
+    return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
+  })
+
+type Encoded = typeof RuntimeHealthSnapshot.Encoded
+
+/** The snapshot a live in-memory process builds now, encoded as the file holds it. */
+const liveSnapshot = Effect.gen(function*() {
+  const supervisor = yield* Supervisor
+  yield* supervisor.awaitReady
+  const lifecycle = yield* Lifecycle
+  yield* lifecycle.register({ domain: "task", key: "reports" })
+  yield* supervisor.transition({ domain: "event", key: ActivityKey.make("billing.*"), action: "drain", actor: "ops", source: "api" })
+  return Schema.encodeSync(RuntimeHealthSnapshot)(yield* Effect.flatMap(HealthSnapshot, (h) => h.current))
+}).pipe(
+  Effect.provide(
+    HealthSnapshot.layerMemory().pipe(
+      Layer.provideMerge(Layer.merge(Instances.layer(), Lifecycle.layer())),
+      Layer.provideMerge(memoryStack())
+    )
+  ),
+  Logger.withMinimumLogLevel(LogLevel.None)
+)
+
+const snapshotFile = (edit: (s: Encoded) => unknown = (s) => s) =>
+  Effect.map(liveSnapshot, (snapshot) => {
+    const file = path.join(tempDir(), "runtime_health.json")
+    fs.writeFileSync(file, JSON.stringify(edit(snapshot)))
+    return file
+  })
+
+const ago = (seconds: number) => DateTime.formatIso(DateTime.subtract(DateTime.unsafeNow(), { seconds }))
+
+const probe = (file: string, ...extra: ReadonlyArray<string>) => run("health", "--probe", "--health-path", file, ...extra)
+
+describe("oneiric health --probe", () => {
+  it.live("a fresh snapshot of a live, healthy process: exit 0", () =>
+    Effect.gen(function*() {
+      const file = yield* snapshotFile()
+      const plain = yield* probe(file)
+      expect(plain).toMatchObject({ code: 0, stderr: "" })
+      expect(plain.stdout).toMatch(/^ready \(snapshot \d+ ms old\)$/)
+      const json = yield* probe(file, "--json")
+      expect(json.code).toBe(0)
+      const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(json.stdout))
+      expect(report).toMatchObject({ ready: true, reasons: [], pid_alive: true, max_age_ms: 15_000, path: file })
+      expect(report.snapshot?.activity_state["event"]?.["billing.*"]?.state).toBe("drained")
+    }))
+
+  it.live("a stale snapshot: exit 3 with the reason on one stderr line; --max-age widens the window", () =>
+    Effect.gen(function*() {
+      const file = yield* snapshotFile((s) => ({ ...s, updated_at: ago(60) }))
+      const result = yield* probe(file)
+      expect(result.code).toBe(3)
+      expect(result.stdout).toBe("")
+      expect(result.stderr).toMatch(/^oneiric: not ready: snapshot is stale: updated 60(\.\d)? s ago \(max age 15 s\)$/)
+      expect((yield* probe(file, "--max-age", "2m")).code).toBe(0)
+      expect((yield* probe(file, "--max-age", "30s")).code).toBe(3)
+      // --json: the probe result is the one document on stdout, even when not ready.
+      const json = yield* probe(file, "--json")
+      expect(json.code).toBe(3)
+      const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(json.stdout))
+      expect(report.ready).toBe(false)
+      expect(report.reasons[0]).toMatch(/^snapshot is stale/)
+      expect(report.age_ms).toBeGreaterThanOrEqual(60_000)
+    }))
+
+  it.live("a corrupt, a foreign and a missing file: exit 3, never a crash", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const garbage = path.join(dir, "garbage.json")
+      fs.writeFileSync(garbage, "{\"watchers_running\": tr")
+      const corrupt = yield* probe(garbage)
+      expect(corrupt.code).toBe(3)
+      expect(corrupt.stderr).toMatch(new RegExp(`^oneiric: not ready: health snapshot at ${garbage} is not valid JSON: `))
+
+      const foreign = path.join(dir, "foreign.json")
+      fs.writeFileSync(foreign, JSON.stringify({ watchers_running: false, remote_enabled: false }))
+      expect((yield* probe(foreign)).stderr).toMatch(/is not a snapshot: last_remote_sync_at: is missing$/)
+
+      const missing = path.join(dir, "none.json")
+      const absent = yield* probe(missing, "--json")
+      expect(absent.code).toBe(3)
+      expect(absent.stderr).toBe(`oneiric: not ready: no health snapshot at ${missing}`)
+      expect(JSON.parse(absent.stdout)).toMatchObject({ ready: false, snapshot: null, age_ms: null, pid_alive: null })
+    }))
+
+  it.live("a dead pid on this host: exit 3; on another host the pid is not checked", () =>
+    Effect.gen(function*() {
+      // Above Linux's largest pid_max (2^22): no process can have it.
+      const dead = 99_999_999
+      const here = yield* snapshotFile((s) => ({ ...s, orchestrator_pid: dead, instance: { ...s.instance, pid: dead } }))
+      const result = yield* probe(here)
+      expect(result.code).toBe(3)
+      expect(result.stderr).toBe(`oneiric: not ready: orchestrator pid ${dead} is not running on ${os.hostname()}`)
+      const elsewhere = yield* snapshotFile((s) => ({ ...s, orchestrator_pid: dead, instance: { ...s.instance, host: "elsewhere.invalid" } }))
+      const json = yield* probe(elsewhere, "--json")
+      expect(json.code).toBe(0)
+      expect(JSON.parse(json.stdout)).toMatchObject({ ready: true, pid_alive: null })
+    }))
+
+  it.live("the snapshot written at stop, and a snapshot that is not ready: exit 3 with every reason", () =>
+    Effect.gen(function*() {
+      const stopped = yield* snapshotFile((s) => ({ ...s, orchestrator_pid: null, ready: false, ready_reasons: ["stopped"] }))
+      expect((yield* probe(stopped)).stderr).toBe("oneiric: not ready: the process has stopped (orchestrator_pid is null)")
+      const failing = yield* snapshotFile((s) => ({
+        ...s,
+        supervisor: { ...s.supervisor, healthy: false, last_error: "database is locked" },
+        secrets: { ...s.secrets, required: ["DB_URL"], status: "missing", missing: ["DB_URL"] },
+        // The writer's own verdict is not trusted: the fields are checked again.
+        ready: true,
+        ready_reasons: []
+      }))
+      const result = yield* probe(failing)
+      expect(result.code).toBe(3)
+      expect(result.stderr).toBe("oneiric: not ready: supervisor unhealthy: database is locked; required secrets missing: DB_URL")
+      const disabled = yield* snapshotFile((s) => ({ ...s, supervisor: { ...s.supervisor, enabled: false } }))
+      expect((yield* probe(disabled)).stderr).toBe("oneiric: not ready: supervisor is disabled")
+    }))
+})
+
+describe("oneiric health", () => {
+  it.live("prints a summary and exits 0 even when not ready; the default path comes from the configuration", () =>
+    Effect.gen(function*() {
+      const file = yield* snapshotFile((s) => ({ ...s, updated_at: ago(60) }))
+      const shown = yield* run("health", "--cache-dir", path.dirname(file))
+      expect(shown.code).toBe(0)
+      expect(shown.stdout).toMatch(/^not ready:\n {2}- snapshot is stale: updated 60(\.\d)? s ago \(max age 15 s\)\n/)
+      expect(shown.stdout).toMatch(new RegExp(`snapshot\\s+${file}, updated `))
+      expect(shown.stdout).toMatch(/supervisor\s+enabled, running, healthy; poll 250 ms/)
+      expect(shown.stdout).toMatch(/profile\s+default \(supervisor on, watchers on, remote on, inline-manifest-only off\)/)
+      expect(shown.stdout).toMatch(/secrets\s+none required/)
+      expect(shown.stdout).toMatch(/event\s+billing\.\*\s+drained\s+0/)
+      expect(shown.stdout).toMatch(/lifecycle: 1 component\(s\): task 1\nDOMAIN\s+KEY\s+STATE/)
+      expect(shown.stdout).toMatch(/task\s+reports\s+ready\s+\(no check\)/)
+
+      const fresh = yield* snapshotFile()
+      const json = yield* run("health", "--json", "--health-path", fresh)
+      expect(json.code).toBe(0)
+      expect(Schema.decodeUnknownSync(HealthReport)(JSON.parse(json.stdout)).ready).toBe(true)
+
+      const missing = yield* run("health", "--health-path", path.join(tempDir(), "none.json"))
+      expect(missing.code).toBe(0)
+      expect(missing.stdout).toMatch(/^not ready:\n {2}- no health snapshot at /)
+    }))
+
+  it.live("a bad --max-age or --health-path is invalid input (exit 2)", () =>
+    Effect.gen(function*() {
+      const bad = yield* run("health", "--probe", "--max-age", "soon", "--health-path", "x.json")
+      expect(bad.code).toBe(2)
+      expect(bad.stderr).toMatch(/^oneiric: invalid --max-age "soon"/)
+      expect((yield* run("health", "--health-path", " ")).code).toBe(2)
+    }))
+})
