@@ -7,6 +7,7 @@ import { drainCommand } from "./Cli/Drain.js"
 import { healthCommand } from "./Cli/Health.js"
 import { pauseCommand } from "./Cli/Pause.js"
 import { resumeCommand } from "./Cli/Resume.js"
+import { runCommand } from "./Cli/Run.js"
 import { supervisorInfoCommand } from "./Cli/SupervisorInfo.js"
 import { ConfigLive } from "./MainLive.js"
 
@@ -20,7 +21,7 @@ const rootOptions = {
 
 export const rootCommand = Command.make("oneiric", rootOptions).pipe(
   Command.withDescription("Pause, drain and resume units of work; inspect the supervisor's state"),
-  Command.withSubcommands([supervisorInfoCommand, activityCommand, pauseCommand, drainCommand, resumeCommand, healthCommand]),
+  Command.withSubcommands([supervisorInfoCommand, activityCommand, pauseCommand, drainCommand, resumeCommand, healthCommand, runCommand]),
   Command.provide((root) =>
     ConfigLive({
       configPath: Option.getOrUndefined(root.config),

@@ -13,6 +13,7 @@ import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
 import type { ActivityStore } from "./ActivityStore.js"
 import { buildActivityReport } from "./Cli/ActivityReport.js"
+import type { RuntimeHealthSnapshot } from "./Domain/Health.js"
 import { ActivityReport } from "./Domain/Report.js"
 import { Metrics } from "./Metrics.js"
 
@@ -22,6 +23,20 @@ export class Readiness extends Schema.Class<Readiness>("Readiness")({
   reasons: Schema.Array(Schema.String),
   checks: Schema.optional(Schema.Array(Schema.Struct({ name: Schema.String, ok: Schema.Boolean, detail: Schema.NullOr(Schema.String) })))
 }) {}
+
+/** `/readyz` from a health snapshot: its verdict, and the checks behind it for `?verbose`. */
+export const readinessOf = (snapshot: RuntimeHealthSnapshot): Readiness => {
+  const supervisor = snapshot.supervisor
+  const checks = [
+    { name: "supervisor", ok: !supervisor.enabled || (supervisor.running && supervisor.healthy), detail: supervisor.enabled ? supervisor.lastError : "disabled" },
+    { name: "phase", ok: supervisor.phase === "running", detail: supervisor.phase },
+    { name: "secrets", ok: snapshot.secrets.status === "ready", detail: snapshot.secrets.missing.length === 0 ? null : `missing: ${snapshot.secrets.missing.join(", ")}` },
+    ...Object.entries(snapshot.lifecycle_state).flatMap(([domain, components]) =>
+      Object.entries(components).map(([key, health]) => ({ name: `component ${domain}/${key}`, ok: health.state !== "failed", detail: health.last_error ?? health.state }))
+    )
+  ]
+  return new Readiness({ ready: snapshot.ready, reasons: [...snapshot.ready_reasons], checks })
+}
 
 export interface HttpOptions {
   readonly host: string

@@ -56,12 +56,18 @@ export interface RuntimeOptions extends ConfigOptions {
 export const RuntimeLive = (options: RuntimeOptions = {}): Layer.Layer<
   Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
   ConfigError | StoreUnavailable
+> => Layer.provideMerge(RuntimeFromConfig(options), ConfigLive(options))
+
+/** `RuntimeLive` over a ConfigResolver the caller provides. */
+export const RuntimeFromConfig = (options: { readonly heartbeatMs?: number | undefined } = {}): Layer.Layer<
+  Instances | WorkGate | Supervisor | ActivityStore,
+  StoreUnavailable,
+  ConfigResolver
 > =>
   Instances.layer({ heartbeatMs: options.heartbeatMs }).pipe(
     Layer.provideMerge(WorkGate.layer),
     Layer.provideMerge(Supervisor.layer),
-    Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS })),
-    Layer.provideMerge(ConfigLive(options))
+    Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS }))
   )
 
 export interface OrchestratorOptions extends RuntimeOptions {
@@ -71,6 +77,8 @@ export interface OrchestratorOptions extends RuntimeOptions {
   readonly checkIntervalMs?: number | undefined
 }
 
+type OrchestratorLayerOptions = Pick<OrchestratorOptions, "healthPath" | "healthHeartbeatMs" | "checkIntervalMs" | "heartbeatMs">
+
 /**
  * `RuntimeLive` plus the lifecycle registry and the health snapshot writer. The health layer is
  * released first, so the stop snapshot is written while the supervisor is still up.
@@ -78,8 +86,15 @@ export interface OrchestratorOptions extends RuntimeOptions {
 export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer<
   HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
   ConfigError | StoreUnavailable
+> => Layer.provideMerge(OrchestratorFromConfig(options), ConfigLive(options))
+
+/** `OrchestratorLive` over a ConfigResolver the caller provides (what `oneiric run` builds). */
+export const OrchestratorFromConfig = (options: OrchestratorLayerOptions = {}): Layer.Layer<
+  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore,
+  StoreUnavailable,
+  ConfigResolver
 > =>
   HealthSnapshot.layerFile({ path: options.healthPath, heartbeatMs: options.healthHeartbeatMs }).pipe(
     Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
-    Layer.provideMerge(RuntimeLive(options))
+    Layer.provideMerge(RuntimeFromConfig(options))
   )

@@ -4,7 +4,9 @@ import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import { cli } from "./Cli.js"
 import { hoistRootOptions } from "./Cli/Argv.js"
@@ -21,6 +23,14 @@ reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.is
   NodeRuntime.runMain({
     disableErrorReporting: true,
     disablePrettyLogger: true,
-    teardown: (exit, onExit) => onExit(exit._tag === "Success" && typeof exit.value === "number" ? exit.value : 1)
+    // `run` ends by a signal (the fiber is interrupted) and leaves its exit code in process.exitCode.
+    teardown: (exit, onExit) =>
+      onExit(
+        Exit.isSuccess(exit) && typeof exit.value === "number"
+          ? exit.value
+          : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
+          ? Number(process.exitCode ?? 0)
+          : 1
+      )
   })
 )

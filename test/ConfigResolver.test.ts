@@ -49,6 +49,16 @@ describe("ConfigResolver profiles", () => {
       expect(noPort.http.port).toBe(8080)
     }))
 
+  it.effect("$PORT under the default profile also listens on every interface, unless a host is set", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      const c = yield* resolveIn(cwd, { PORT: "9191" })
+      expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9191 })
+      expect(c.decisions).toMatchObject({ http_host: "env", http_port: "env" })
+      const pinned = yield* resolveIn(cwd, { PORT: "9191", ONEIRIC_RUNTIME__HTTP__HOST: "127.0.0.1" })
+      expect(pinned.http).toMatchObject({ host: "127.0.0.1", port: 9191 })
+    }))
+
   it.effect("unknown profile names its source and the valid ones", () =>
     Effect.gen(function*() {
       const cwd = tempDir()

@@ -76,7 +76,11 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const remote = pick("remote_enabled", byProfile(defaults.remote_enabled))
     const inline = pick("inline_manifest_only", byProfile(defaults.inline_manifest_only))
     const shutdown = pick("shutdown_timeout_ms", byProfile(defaults.shutdown_timeout_ms))
-    const host = pick("http_host", byProfile(defaults.http.host))
+    // A platform that sets $PORT (Cloud Run, Heroku…) routes from outside: listen on every interface
+    // unless a host was chosen explicitly.
+    const platformPort = (options.env ?? process.env)["PORT"]
+    const hostFallback: Decided<string> = platformPort !== undefined && platformPort.trim() !== "" ? { value: "0.0.0.0", by: "env" } : byProfile(defaults.http.host)
+    const host = pick("http_host", hostFallback)
     const port = pick("http_port", byProfile(defaults.http.port))
     const cacheDir = pick("cache_dir", byProfile(DEFAULT_CACHE_DIR))
     const cache = path.resolve(cwd, cacheDir.value)

@@ -1,0 +1,136 @@
+/**
+ * `oneiric run` as a real process (the bundled bin): readiness, drain, SIGTERM, the final snapshot,
+ * the exit codes, and a snapshot that is never torn. Needs the build (`npm test` builds first).
+ */
+import { spawn } from "node:child_process"
+import type { ChildProcess } from "node:child_process"
+import * as fs from "node:fs"
+import * as path from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { tempDir } from "../helpers.js"
+import { BIN, eventually, oneiric, oneiricAsync } from "./worker.js"
+
+interface Running {
+  readonly child: ChildProcess
+  readonly base: string
+  readonly exited: Promise<number | null>
+  readonly log: () => string
+}
+
+const running: Array<Running> = []
+afterEach(() => {
+  for (const r of running.splice(0)) r.child.kill("SIGKILL")
+})
+
+/** Starts `oneiric run` on a free port and waits until it listens. */
+const startRun = async (cache: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<Running> => {
+  const child = spawn(process.execPath, [BIN, "--cache-dir", cache, "run", "--port", "0", ...args], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let log = ""
+  child.stderr!.on("data", (c) => (log += c))
+  child.stdout!.on("data", (c) => (log += c))
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
+  let base = ""
+  await eventually(async () => {
+    const match = /Listening on (http:\/\/[^"\s]+)/.exec(log)
+    if (match) base = match[1]!
+    return base !== ""
+  }, 10_000)
+  const r = { child, base, exited, log: () => log }
+  running.push(r)
+  return r
+}
+
+const get = async (url: string) => {
+  const response = await fetch(url)
+  return { status: response.status, body: await response.text() }
+}
+
+describe("oneiric run", () => {
+  it("ready → drain → drained → SIGTERM → 503 → exit 0 with the final snapshot", async () => {
+    const cache = tempDir()
+    const run = await startRun(cache, ["--demo"])
+    await eventually(async () => (await get(`${run.base}/readyz`)).status === 200, 5_000)
+    expect(JSON.parse((await get(`${run.base}/healthz`)).body)).toMatchObject({ status: "ok" })
+    expect(oneiric(cache, "health", "--probe").code).toBe(0)
+
+    // The demo runs task/demo.report for about 1.5 s at a time.
+    const drain = await oneiricAsync(cache, "drain", "--domain", "task", "--key", "demo.report", "--wait", "--timeout", "15s", "--json")
+    expect(drain.code).toBe(0)
+    expect(JSON.parse(drain.stdout).wait).toMatchObject({ drained: true, remaining: 0 })
+    const activity = JSON.parse(oneiric(cache, "activity", "--json").stdout)
+    expect(activity.domains.task.entries).toEqual([expect.objectContaining({ key: "demo.report", state: "drained", inflight: 0 })])
+    await eventually(async () => /demo: refused.*state=draining/.test(run.log()), 5_000)
+    const served = JSON.parse((await get(`${run.base}/activity`)).body)
+    expect(served.domains.task.entries[0]).toMatchObject({ key: "demo.report", state: "drained" })
+    const metrics = (await get(`${run.base}/metrics`)).body
+    expect(metrics).toMatch(/oneiric_rejections_total\{domain="task",state="draining"\} [1-9]/)
+    expect(metrics).toMatch(/oneiric_activity_keys\{domain="task",state="draining"\} 1/)
+    expect(metrics).toMatch(/oneiric_supervisor_healthy 1/)
+
+    run.child.kill("SIGTERM")
+    await eventually(async () => {
+      const ready = await get(`${run.base}/readyz`).catch(() => ({ status: 0, body: "" }))
+      return ready.status === 503 && JSON.parse(ready.body).reasons.includes("shutting-down")
+    }, 2_000)
+    expect(await run.exited).toBe(0)
+    const snapshot = JSON.parse(fs.readFileSync(path.join(cache, "runtime_health.json"), "utf8"))
+    expect(snapshot).toMatchObject({ orchestrator_pid: null, watchers_running: false, ready: false })
+    expect(oneiric(cache, "health", "--probe").code).toBe(3)
+  }, 60_000)
+
+  it("/readyz?verbose, 404, and readiness follows a failed required secret", async () => {
+    const cache = tempDir()
+    const settings = path.join(cache, "settings.toml")
+    fs.writeFileSync(settings, `[secrets]\nrequired = ["ONEIRIC_TEST_SECRET_NOT_SET"]\n`)
+    const run = await startRun(cache, [], { ONEIRIC_CONFIG: settings })
+    await eventually(async () => (await get(`${run.base}/readyz`)).status === 503, 5_000)
+    const verbose = JSON.parse((await get(`${run.base}/readyz?verbose`)).body)
+    expect(verbose.ready).toBe(false)
+    expect(verbose.reasons.join(" ")).toMatch(/ONEIRIC_TEST_SECRET_NOT_SET/)
+    expect(verbose.checks).toEqual(expect.arrayContaining([
+      { name: "secrets", ok: false, detail: "missing: ONEIRIC_TEST_SECRET_NOT_SET" },
+      expect.objectContaining({ name: "supervisor", ok: true })
+    ]))
+    expect(JSON.parse((await get(`${run.base}/readyz`)).body).checks).toBeUndefined()
+    expect((await get(`${run.base}/nope`)).status).toBe(404)
+  }, 30_000)
+
+  it("work still running when the budget is spent is interrupted: exit 1", async () => {
+    const cache = tempDir()
+    const run = await startRun(cache, ["--demo"], { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "50ms" })
+    await eventually(async () => /demo: started/.test(run.log()), 5_000)
+    await new Promise((r) => setTimeout(r, 1_200)) // the demo's 1.5 s task is in flight now
+    run.child.kill("SIGTERM")
+    expect(await run.exited).toBe(1)
+    expect(run.log()).toMatch(/shutdown budget spent/)
+  }, 30_000)
+
+  it("the snapshot is never torn: a reader polling it while the writer is SIGKILLed always parses it", async () => {
+    const cache = tempDir()
+    const file = path.join(cache, "runtime_health.json")
+    const run = await startRun(cache, ["--demo", "--health-interval", "5ms"])
+    let reads = 0
+    let torn = 0
+    const deadline = Date.now() + 2_000
+    let killed = false
+    while (Date.now() < deadline) {
+      if (!killed && Date.now() > deadline - 1_000) {
+        run.child.kill("SIGKILL")
+        killed = true
+      }
+      try {
+        JSON.parse(fs.readFileSync(file, "utf8"))
+        reads++
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== "ENOENT") torn++
+      }
+      await new Promise((r) => setImmediate(r))
+    }
+    expect(torn).toBe(0)
+    expect(reads).toBeGreaterThan(100)
+    expect(fs.readdirSync(cache).filter((f) => f.startsWith("runtime_health.json") && f !== "runtime_health.json").length).toBeLessThanOrEqual(1)
+  }, 30_000)
+})
