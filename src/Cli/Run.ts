@@ -12,11 +12,13 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
 import * as path from "node:path"
 import { ConfigResolver } from "../ConfigResolver.js"
 import { DemoLive } from "../Demo.js"
 import { InvalidInput } from "../Domain/Errors.js"
+import { Lifecycle } from "../Lifecycle.js"
 import { HealthSnapshot } from "../HealthSnapshot.js"
 import { HttpLive, readinessOf } from "../Http.js"
 import { OrchestratorFromConfig } from "../MainLive.js"
@@ -77,7 +79,18 @@ const orchestrate = (options: RunOptions) =>
       const supervisor = Context.get(context, Supervisor)
       const gate = Context.get(context, WorkGate)
       const health = Context.get(context, HealthSnapshot)
+      const lifecycle = Context.get(context, Lifecycle)
       yield* Effect.logInfo("run: started").pipe(Effect.annotateLogs({ health: health.location, demo: options.demo, pid: process.pid }))
+      // SIGHUP (systemd's ExecReload): re-read the store, re-run the health checks, rewrite the snapshot now.
+      const reload = Effect.all([supervisor.refresh, lifecycle.checkNow, health.writeNow], { discard: true }).pipe(
+        Effect.zipRight(Effect.logInfo("run: reloaded")),
+        Effect.catchAllCause((cause) => Effect.logWarning("run: reload failed", cause))
+      )
+      const hangups = yield* Queue.sliding<void>(1)
+      const onHangup = () => void hangups.unsafeOffer(undefined)
+      process.on("SIGHUP", onHangup)
+      yield* Scope.addFinalizer(scope, Effect.sync(() => process.off("SIGHUP", onHangup)))
+      yield* Effect.forkIn(Effect.interruptible(Effect.forever(Effect.zipRight(Queue.take(hangups), reload))), scope)
 
       yield* Effect.exit(restore(Effect.never))
 

@@ -81,7 +81,7 @@ describe("oneiric run", () => {
     expect(oneiric(cache, "health", "--probe").code).toBe(3)
   }, 60_000)
 
-  it("/readyz?verbose, 404, and readiness follows a failed required secret", async () => {
+  it("/readyz?verbose, 404, readiness follows a missing required secret; SIGHUP reloads, SIGINT stops", async () => {
     const cache = tempDir()
     const settings = path.join(cache, "settings.toml")
     fs.writeFileSync(settings, `[secrets]\nrequired = ["ONEIRIC_TEST_SECRET_NOT_SET"]\n`)
@@ -96,6 +96,10 @@ describe("oneiric run", () => {
     ]))
     expect(JSON.parse((await get(`${run.base}/readyz`)).body).checks).toBeUndefined()
     expect((await get(`${run.base}/nope`)).status).toBe(404)
+    run.child.kill("SIGHUP")
+    await eventually(async () => /run: reloaded/.test(run.log()), 5_000)
+    run.child.kill("SIGINT")
+    expect(await run.exited).toBe(0)
   }, 30_000)
 
   it("work still running when the budget is spent is interrupted: exit 1", async () => {
