@@ -10,9 +10,7 @@ import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
 import type { ConfigError } from "./Domain/Errors.js"
 import { StoreUnavailable } from "./Domain/Errors.js"
-import { HealthSnapshot } from "./HealthSnapshot.js"
 import { Instances } from "./Instances.js"
-import { Lifecycle } from "./Lifecycle.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
@@ -68,33 +66,4 @@ export const RuntimeFromConfig = (options: { readonly heartbeatMs?: number | und
     Layer.provideMerge(WorkGate.layer),
     Layer.provideMerge(Supervisor.layer),
     Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS }))
-  )
-
-export interface OrchestratorOptions extends RuntimeOptions {
-  /** Where the health snapshot goes (default: the configuration's `paths.health_path`). */
-  readonly healthPath?: string | undefined
-  readonly healthHeartbeatMs?: number | undefined
-  readonly checkIntervalMs?: number | undefined
-}
-
-type OrchestratorLayerOptions = Pick<OrchestratorOptions, "healthPath" | "healthHeartbeatMs" | "checkIntervalMs" | "heartbeatMs">
-
-/**
- * `RuntimeLive` plus the lifecycle registry and the health snapshot writer. The health layer is
- * released first, so the stop snapshot is written while the supervisor is still up.
- */
-export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer<
-  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
-  ConfigError | StoreUnavailable
-> => Layer.provideMerge(OrchestratorFromConfig(options), ConfigLive(options))
-
-/** `OrchestratorLive` over a ConfigResolver the caller provides (what `oneiric run` builds). */
-export const OrchestratorFromConfig = (options: OrchestratorLayerOptions = {}): Layer.Layer<
-  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore,
-  StoreUnavailable,
-  ConfigResolver
-> =>
-  HealthSnapshot.layerFile({ path: options.healthPath, heartbeatMs: options.healthHeartbeatMs }).pipe(
-    Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
-    Layer.provideMerge(RuntimeFromConfig(options))
   )
