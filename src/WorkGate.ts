@@ -61,22 +61,34 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
     return Effect.fail(refused)
   }
 
-  const release = (id: string, counter: Counter) =>
-    Effect.sync(() => {
-      if (--counter.n > 0) return
-      counts.delete(id)
-      for (const listener of listeners) listener(counter.domain, counter.key)
-    })
+  const release = (id: string, counter: Counter) => {
+    if (--counter.n > 0) return
+    counts.delete(id)
+    for (const listener of listeners) listener(counter.domain, counter.key)
+  }
 
+  // One mask for check + increment + the release on every exit: `Effect.ensuring` would add a
+  // second mask and an `Effect.sync`, about 1 µs more per run.
   const run = <A, E, R>(domain: Domain, key: string, effect: Effect.Effect<A, E, R>) =>
     Effect.uninterruptibleMask<A, E | WorkRejected, R>((restore) => {
-      const refused = supervisor.refusal(domain, key)
-      if (refused !== null) return refuse(refused)
+      if (!supervisor.shouldAcceptWork(domain, key)) {
+        const refused = supervisor.refusal(domain, key)
+        if (refused !== null) return refuse(refused)
+      }
       const id = domain + "\u0000" + key
       let counter = counts.get(id)
       if (counter === undefined) counts.set(id, (counter = { domain, key, n: 0 }))
       counter.n++
-      return Effect.ensuring(restore(effect), release(id, counter))
+      return Effect.matchCauseEffect(restore(effect), {
+        onFailure: (cause) => {
+          release(id, counter)
+          return Effect.failCause(cause)
+        },
+        onSuccess: (value) => {
+          release(id, counter)
+          return Effect.succeed(value)
+        }
+      })
     })
 
   const inflight = (domain: Domain, key: string) => {

@@ -20,6 +20,7 @@ import type { TransitionRequest } from "./Rules.js"
 
 /** How many change-feed rows to keep; a supervisor further behind than this reloads everything. */
 const CHANGES_KEPT = 10_000
+const PRUNE_EVERY = 100
 
 interface ActivityRow {
   readonly domain: string
@@ -35,6 +36,8 @@ interface ActivityRow {
 
 interface HistoryRow extends ActivityRow {
   readonly seq: number
+  /** The change feed's head right after the write (from the same statement). */
+  readonly head?: number
   readonly at: number
   readonly action: string
   readonly actor: string | null
@@ -50,6 +53,7 @@ const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: tr
 const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
   isDomain(row.domain)
     ? new ActivityEntry({
+      // Built from typed columns: validating every row would dominate loading 100k of them.
       domain: row.domain,
       key: storedKey(row.key),
       paused: Boolean(Number(row.paused)),
@@ -59,7 +63,7 @@ const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
       updatedBy: row.updated_by ?? null,
       source: row.source ?? null,
       expiresAt: utc(row.expires_at)
-    })
+    }, true)
     : undefined
 
 const toTransition = (row: HistoryRow): Transition =>
@@ -148,6 +152,8 @@ export const makeSqlStore = (describe: string, file: string | null) =>
       source: string | null
     ) =>
       Effect.map(
+        // The feed row of this transition was added by the trigger on the activity write before
+        // this statement, so its head is the transition's feed position: no separate query.
         sql<HistoryRow>`INSERT INTO activity_history ${
           sql.insert({
             at: DateTime.toEpochMillis(at),
@@ -161,15 +167,15 @@ export const makeSqlStore = (describe: string, file: string | null) =>
             source,
             expires_at: millis(row.expiresAt)
           })
-        } RETURNING *`,
-        (rows) => toTransition(rows[0]!)
+        } RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head`,
+        (rows) => ({ transition: toTransition(rows[0]!), head: Number(rows[0]!.head ?? 0) })
       )
 
     /** Expire `row` if due: delete it and record `expired`. Runs inside a write transaction. */
     const expireRow = (row: ActivityEntry, now: DateTime.Utc) =>
       Effect.zipRight(
         sql`DELETE FROM activity WHERE domain = ${row.domain} AND key = ${row.key}`,
-        appendHistory({ ...row, paused: false, draining: false }, "expired", now, "system", "expiry")
+        Effect.map(appendHistory({ ...row, paused: false, draining: false }, "expired", now, "system", "expiry"), (r) => r.transition)
       )
 
     // The first statement of every write transaction is a write, so SQLite takes the write lock at
@@ -192,9 +198,11 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         const expired = due ? yield* expireRow(stored!, now) : null
         yield* writeRow(before, after)
         const written = yield* appendHistory(recordedRow(request, before, after), request.action, now, request.actor, request.source)
-        yield* sql`DELETE FROM activity_changes WHERE seq <= (SELECT MAX(seq) FROM activity_changes) - ${CHANGES_KEPT}`
-        const seq = yield* head
-        return { before, after, transition: written, expired, seq } satisfies TransitionResult
+        // Prune the feed now and then (every 100th history row, whichever process writes it), not on every write.
+        if (written.transition.seq % PRUNE_EVERY === 0) {
+          yield* sql`DELETE FROM activity_changes WHERE seq <= ${written.head - CHANGES_KEPT}`
+        }
+        return { before, after, transition: written.transition, expired, seq: written.head } satisfies TransitionResult
       })).pipe(
         Effect.ensuring(Effect.sync(() => void ownWrites++)),
         Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`))
@@ -210,8 +218,9 @@ export const makeSqlStore = (describe: string, file: string | null) =>
 
     const changesSince = (seq: number) =>
       sql.withTransaction(Effect.gen(function*() {
+        // Two subqueries, not `SELECT MAX(seq), MIN(seq)`: together the aggregates scan the table; apart each is one index probe.
         const [bounds] = yield* sql<{ head: number | null; tail: number | null }>`
-          SELECT MAX(seq) AS head, MIN(seq) AS tail FROM activity_changes`
+          SELECT (SELECT MAX(seq) FROM activity_changes) AS head, (SELECT MIN(seq) FROM activity_changes) AS tail`
         const head = Number(bounds?.head ?? 0)
         const tail = Number(bounds?.tail ?? 0)
         if (head === seq) return { seq, reset: false, changed: [] } satisfies ChangeBatch

@@ -8,6 +8,12 @@ import { isWildcard } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
 import { effectiveState } from "../ActivityStore/Rules.js"
 
+/** Up to this many `prefix.*` rules in a domain, scanning them beats slicing the key. */
+const FEW_RULES = 8
+
+const flagged = (entry: ActivityEntry | undefined, nowMillis: number): boolean =>
+  entry !== undefined && (entry.paused || entry.draining) && (entry.expiresAt === null || entry.expiresAt.epochMillis > nowMillis)
+
 export class ActivityIndex {
   private readonly rows = new Map<string, Map<string, ActivityEntry>>()
   /** Per domain, the prefixes of its `prefix.*` rules (`"a.b."`), and whether `*` exists. */
@@ -72,25 +78,24 @@ export class ActivityIndex {
   }
 
   /**
-   * Could `key` be refused? `false` means certainly accepting: no flagged row covers it. The hot
-   * path of every gate: no allocation unless the domain has `prefix.*` rules.
+   * Does a live flagged row cover `key` at `nowMillis` — its own row, `*`, or a `prefix.*` rule? The
+   * hot path of every gate: no allocation unless the domain has many `prefix.*` rules.
    */
-  mayRefuse(domain: string, key: string): boolean {
+  refuses(domain: string, key: string, nowMillis: number): boolean {
     const byKey = this.rows.get(domain)
     if (byKey === undefined) return false
-    const own = byKey.get(key)
-    if (own !== undefined && (own.paused || own.draining)) return true
-    if (this.wholeDomain.has(domain)) {
-      const all = byKey.get("*")!
-      if (all.paused || all.draining) return true
-    }
+    if (flagged(byKey.get(key), nowMillis)) return true
+    if (this.wholeDomain.has(domain) && flagged(byKey.get("*"), nowMillis)) return true
     const prefixes = this.prefixes.get(domain)
     if (prefixes === undefined) return false
-    for (const prefix of prefixes) {
-      if (key.startsWith(prefix)) {
-        const rule = byKey.get(prefix + "*")!
-        if (rule.paused || rule.draining) return true
-      }
+    if (prefixes.size <= FEW_RULES) {
+      for (const prefix of prefixes) if (key.startsWith(prefix) && flagged(byKey.get(prefix + "*"), nowMillis)) return true
+      return false
+    }
+    // Many rules: probe the key's own prefixes (`a.`, `a.b.`, …) instead of every rule.
+    for (let at = key.indexOf("."); at !== -1; at = key.indexOf(".", at + 1)) {
+      const prefix = key.slice(0, at + 1)
+      if (prefixes.has(prefix) && flagged(byKey.get(prefix + "*"), nowMillis)) return true
     }
     return false
   }

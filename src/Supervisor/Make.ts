@@ -56,7 +56,8 @@ export const makeSupervisor = Effect.gen(function*() {
 
   const apply = (domain: Domain, key: ActivityKey, after: ActivityEntry | null, cause: ActivityDelta["cause"]) => {
     const before = index.set(domain, key, after)
-    if (!Equal.equals(before, after)) deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }))
+    // Built from values already checked: validating each delta would dominate a 100k-row load.
+    if (!Equal.equals(before, after)) deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }, true))
   }
 
   /** Replace the whole state (initial load, or a feed that was pruned past us). */
@@ -72,7 +73,8 @@ export const makeSupervisor = Effect.gen(function*() {
     const next = yield* store.changeToken
     if (phase === "starting") {
       const snapshot = yield* store.snapshot
-      replaceAll(snapshot.entries, "load")
+      // Nobody can have subscribed before the first load: fill the index without a delta per row.
+      for (const entry of snapshot.entries) index.set(entry.domain, entry.key, entry)
       appliedSeq = snapshot.seq
       phase = "running"
       yield* Deferred.succeed(ready, undefined)
@@ -159,11 +161,14 @@ export const makeSupervisor = Effect.gen(function*() {
     yield* Deferred.succeed(ready, undefined)
   }
 
+  const accepts = (domain: Domain, key: string): boolean =>
+    !enabled || (phase === "running" && !index.refuses(domain, key, clock.unsafeCurrentTimeMillis()))
+
   const refusal = (domain: Domain, key: string): WorkRejected | null => {
     // Disabled by configuration: no gating at all (the original's behaviour).
     if (!enabled) return null
     if (phase !== "running") return new WorkRejected({ domain, key, state: phase, rule: null, note: null })
-    if (!index.mayRefuse(domain, key)) return null
+    if (!index.refuses(domain, key, clock.unsafeCurrentTimeMillis())) return null
     const state = index.stateOf(domain, key, now())
     if (!state.paused && !state.draining) return null
     return new WorkRejected({ domain, key, state: state.paused ? "paused" : "draining", rule: state.rule?.key ?? null, note: state.note })
@@ -180,10 +185,10 @@ export const makeSupervisor = Effect.gen(function*() {
     })
 
   const service: SupervisorService = {
-    shouldAcceptWork: (domain, key) => refusal(domain, key) === null,
+    shouldAcceptWork: accepts,
     refusal,
     stateOf: (domain, key) => index.stateOf(domain, key, now()),
-    isDraining: (domain, key) => index.mayRefuse(domain, key) && index.stateOf(domain, key, now()).draining,
+    isDraining: (domain, key) => index.refuses(domain, key, clock.unsafeCurrentTimeMillis()) && index.stateOf(domain, key, now()).draining,
     snapshot: () => [...index.entries()],
     appliedSeq: () => appliedSeq,
     status: Effect.sync(() =>
