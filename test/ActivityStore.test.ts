@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as TestClock from "effect/TestClock"
 import * as path from "node:path"
 import { ActivityStore } from "../src/ActivityStore.js"
+import { layerClient } from "../src/ActivityStore/Sqlite.js"
+import { makeSqlStore } from "../src/ActivityStore/SqlStore.js"
 import type { TransitionRequest } from "../src/ActivityStore.js"
 import type { RequestAction } from "../src/Domain/Activity.js"
 import { ActivityKey } from "../src/Domain/ActivityKey.js"
@@ -194,3 +196,9 @@ const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>
 
 contract("memory", () => ActivityStore.layerMemory)
 contract("sqlite", () => ActivityStore.layerSqlite({ filename: path.join(tempDir(), "domain_activity.sqlite") }))
+// The portable SQL implementation (what a PostgreSQL Layer will reuse), here over a SQLite client
+// without the SQLite write path.
+contract("portable SQL over SQLite", () =>
+  Layer.effect(ActivityStore, makeSqlStore("sql", null)).pipe(
+    Layer.provide(layerClient({ filename: path.join(tempDir(), "domain_activity.sqlite") }))
+  ))

@@ -9,77 +9,19 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
-import { ActivityEntry, Transition } from "../Domain/Activity.js"
-import type { TransitionAction } from "../Domain/Activity.js"
-import { ActivityKey } from "../Domain/ActivityKey.js"
-import { Domain } from "../Domain/Domain.js"
+import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
+import type { Domain } from "../Domain/Domain.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
+import { isDomain, millis, storedKey, toEntry, toTransition } from "./Rows.js"
+import type { ActivityRow, HistoryRow } from "./Rows.js"
 import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
 
 /** How many change-feed rows to keep; a supervisor further behind than this reloads everything. */
-const CHANGES_KEPT = 10_000
-const PRUNE_EVERY = 100
-
-interface ActivityRow {
-  readonly domain: string
-  readonly key: string
-  readonly paused: number | boolean
-  readonly draining: number | boolean
-  readonly note: string | null
-  readonly updated_at: number | null
-  readonly updated_by: string | null
-  readonly source: string | null
-  readonly expires_at: number | null
-}
-
-interface HistoryRow extends ActivityRow {
-  readonly seq: number
-  /** The change feed's head right after the write (from the same statement). */
-  readonly head?: number
-  readonly at: number
-  readonly action: string
-  readonly actor: string | null
-}
-
-const isDomain = Schema.is(Domain)
-const utc = (millis: number | null) => (millis === null ? null : DateTime.unsafeMake(Number(millis)))
-const millis = (at: DateTime.Utc | null) => (at === null ? null : DateTime.toEpochMillis(at))
-// Keys come from the store, which may hold rows written by other tools: trust them as stored.
-const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: true })
-
-/** A stored row, or `undefined` when it belongs to no domain this version knows (kept, not shown). */
-const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
-  isDomain(row.domain)
-    ? new ActivityEntry({
-      // Built from typed columns: validating every row would dominate loading 100k of them.
-      domain: row.domain,
-      key: storedKey(row.key),
-      paused: Boolean(Number(row.paused)),
-      draining: Boolean(Number(row.draining)),
-      note: row.note ?? null,
-      updatedAt: utc(row.updated_at),
-      updatedBy: row.updated_by ?? null,
-      source: row.source ?? null,
-      expiresAt: utc(row.expires_at)
-    }, true)
-    : undefined
-
-const toTransition = (row: HistoryRow): Transition =>
-  new Transition({
-    seq: Number(row.seq),
-    at: DateTime.unsafeMake(Number(row.at)),
-    domain: row.domain as Domain,
-    key: storedKey(row.key),
-    action: row.action as TransitionAction,
-    paused: Boolean(Number(row.paused)),
-    draining: Boolean(Number(row.draining)),
-    note: row.note ?? null,
-    actor: row.actor ?? null,
-    source: row.source ?? null,
-    expiresAt: utc(row.expires_at)
-  }, { disableValidation: true })
+export const CHANGES_KEPT = 10_000
+/** The feed is pruned on every this-many-th history row, not on every write. */
+export const PRUNE_EVERY = 100
 
 const entries = (rows: ReadonlyArray<ActivityRow>) => rows.flatMap((row) => toEntry(row) ?? [])
 

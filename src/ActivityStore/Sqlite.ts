@@ -17,7 +17,10 @@ import * as path from "node:path"
 import type { ActivityStoreService, ChangeBatch } from "../ActivityStore.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
+import { makeSqliteWriter } from "./SqliteWriter.js"
 import { makeSqlStore, rootMessage } from "./SqlStore.js"
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5_000
 
 export interface SqliteOptions {
   readonly filename: string
@@ -33,13 +36,13 @@ export interface SqliteOptions {
  * until the schema is at the newest version (a losing concurrent migrator would otherwise go on
  * before the tables exist).
  */
-const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
+export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
   const { filename } = options
   const failed = (what: string) => (cause: Cause.Cause<unknown>) =>
     new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${rootMessage(Cause.squash(cause))}` })
   const prepare = Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? 5_000))}`)
+    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`)
     yield* sql`PRAGMA synchronous = NORMAL`
     const migrate = Migrator.make({})({ loader: migrations, table: MIGRATIONS_TABLE })
     const version = sql<{ id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
@@ -74,12 +77,17 @@ export const makeSqliteStore = (options: SqliteOptions) =>
   Effect.gen(function*() {
     const { filename } = options
     const describe = `sqlite:${filename}`
+    const busyTimeoutMs = Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))
     const open = Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const store = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
+      const built = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
         Effect.flatMap((context) => Effect.provide(makeSqlStore(describe, filename), context)),
+        // Opened after the client, so the schema is migrated by then.
+        Effect.zip(Scope.extend(makeSqliteWriter(filename, busyTimeoutMs, describe), scope)),
         Effect.tapError(() => Scope.close(scope, Exit.void))
       )
+      const [sqlStore, writer] = built
+      const store: ActivityStoreService = { ...sqlStore, transition: writer.transition, expireDue: writer.expireDue }
       return { scope, store, inode: inodeOf(filename) }
     })
 

@@ -1,0 +1,67 @@
+/** Stored rows ↔ domain values, shared by the SQL store and the SQLite writer. */
+import * as DateTime from "effect/DateTime"
+import * as Schema from "effect/Schema"
+import { ActivityEntry, Transition } from "../Domain/Activity.js"
+import type { TransitionAction } from "../Domain/Activity.js"
+import { ActivityKey } from "../Domain/ActivityKey.js"
+import { Domain } from "../Domain/Domain.js"
+
+export interface ActivityRow {
+  readonly domain: string
+  readonly key: string
+  readonly paused: number | boolean
+  readonly draining: number | boolean
+  readonly note: string | null
+  readonly updated_at: number | null
+  readonly updated_by: string | null
+  readonly source: string | null
+  readonly expires_at: number | null
+}
+
+export interface HistoryRow extends ActivityRow {
+  readonly seq: number
+  /** The change feed's head right after the write (from the same statement). */
+  readonly head?: number
+  readonly at: number
+  readonly action: string
+  readonly actor: string | null
+}
+
+export const isDomain = Schema.is(Domain)
+export const utc = (millis: number | null) => (millis === null ? null : DateTime.unsafeMake(Number(millis)))
+export const millis = (at: DateTime.Utc | null) => (at === null ? null : DateTime.toEpochMillis(at))
+// Keys come from the store, which may hold rows written by other tools: trust them as stored.
+export const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: true })
+
+/** A stored row, or `undefined` when it belongs to no domain this version knows (kept, not shown). */
+export const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
+  isDomain(row.domain)
+    ? new ActivityEntry({
+      // Built from typed columns: validating every row would dominate loading 100k of them.
+      domain: row.domain,
+      key: storedKey(row.key),
+      paused: Boolean(Number(row.paused)),
+      draining: Boolean(Number(row.draining)),
+      note: row.note ?? null,
+      updatedAt: utc(row.updated_at),
+      updatedBy: row.updated_by ?? null,
+      source: row.source ?? null,
+      expiresAt: utc(row.expires_at)
+    }, true)
+    : undefined
+
+export const toTransition = (row: HistoryRow): Transition =>
+  new Transition({
+    seq: Number(row.seq),
+    at: DateTime.unsafeMake(Number(row.at)),
+    domain: row.domain as Domain,
+    key: storedKey(row.key),
+    action: row.action as TransitionAction,
+    paused: Boolean(Number(row.paused)),
+    draining: Boolean(Number(row.draining)),
+    note: row.note ?? null,
+    actor: row.actor ?? null,
+    source: row.source ?? null,
+    expiresAt: utc(row.expires_at)
+  }, { disableValidation: true })
+
