@@ -33,8 +33,25 @@ export const millis = (at: DateTime.Utc | null) => (at === null ? null : DateTim
 // Keys come from the store, which may hold rows written by other tools: trust them as stored.
 export const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: true })
 
+/**
+ * Shares equal strings: every row read brings its own copy of `updated_by`, `source` and `note`,
+ * which are mostly the same few values; at 100,000 rows that is megabytes the supervisor keeps.
+ */
+export const makeInterner = () => {
+  const seen = new Map<string, string>()
+  return (value: string | null): string | null => {
+    if (value === null) return null
+    const known = seen.get(value)
+    if (known !== undefined) return known
+    if (seen.size < 10_000) seen.set(value, value)
+    return value
+  }
+}
+
+const noInterning = (value: string | null) => value
+
 /** A stored row, or `undefined` when it belongs to no domain this version knows (kept, not shown). */
-export const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
+export const toEntry = (row: ActivityRow, intern: (value: string | null) => string | null = noInterning): ActivityEntry | undefined =>
   isDomain(row.domain)
     ? new ActivityEntry({
       // Built from typed columns: validating every row would dominate loading 100k of them.
@@ -42,10 +59,10 @@ export const toEntry = (row: ActivityRow): ActivityEntry | undefined =>
       key: storedKey(row.key),
       paused: Boolean(Number(row.paused)),
       draining: Boolean(Number(row.draining)),
-      note: row.note ?? null,
+      note: intern(row.note ?? null),
       updatedAt: utc(row.updated_at),
-      updatedBy: row.updated_by ?? null,
-      source: row.source ?? null,
+      updatedBy: intern(row.updated_by ?? null),
+      source: intern(row.source ?? null),
       expiresAt: utc(row.expires_at)
     }, true)
     : undefined

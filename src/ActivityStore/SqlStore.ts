@@ -13,7 +13,7 @@ import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { Domain } from "../Domain/Domain.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
-import { isDomain, millis, storedKey, toEntry, toTransition } from "./Rows.js"
+import { isDomain, makeInterner, millis, storedKey, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow } from "./Rows.js"
 import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
@@ -23,7 +23,10 @@ export const CHANGES_KEPT = 10_000
 /** The feed is pruned on every this-many-th history row, not on every write. */
 export const PRUNE_EVERY = 100
 
-const entries = (rows: ReadonlyArray<ActivityRow>) => rows.flatMap((row) => toEntry(row) ?? [])
+const entries = (rows: ReadonlyArray<ActivityRow>) => {
+  const intern = makeInterner()
+  return rows.flatMap((row) => toEntry(row, intern) ?? [])
+}
 
 interface InstanceRow {
   readonly id: string

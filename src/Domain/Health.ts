@@ -75,6 +75,8 @@ export class RuntimeHealthSnapshot extends Schema.Class<RuntimeHealthSnapshot>("
   last_remote_skipped: Schema.NullOr(Schema.Int),
   last_remote_duration_ms: Schema.NullOr(Schema.Number),
   activity_state: byDomain(KeyActivity),
+  /** Keys left out of `activity_state` (it lists at most 1,000, the most telling first); absent in older files. */
+  activity_omitted: Schema.optionalWith(Schema.Int, { default: () => 0 }),
   lifecycle_state: byDomain(ComponentHealth),
   // ---- additions ----
   supervisor: SupervisorStatus,

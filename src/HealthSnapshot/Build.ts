@@ -94,17 +94,34 @@ const group = <A>(items: ReadonlyArray<{ readonly domain: string; readonly key: 
   return out
 }
 
+/**
+ * At most this many keys are listed in `activity_state`: the snapshot is rewritten on every change,
+ * and at 100,000 paused keys a full listing is 18 MB and seconds of work per write. `activity_omitted`
+ * says how many were left out; `oneiric activity` and `GET /activity` always list every key.
+ */
+export const MAX_ACTIVITY_KEYS = 1_000
+
+/** The rows worth listing first: wildcard rules (readiness reads `*`), work in flight, draining, paused. */
+const mostTelling = (rows: ReadonlyArray<ActivityEntry>, inflight: SnapshotInput["inflight"]): ReadonlyArray<ActivityEntry> => {
+  const rank = (row: ActivityEntry) =>
+    row.key.endsWith("*") ? 0 : inflight(row.domain, row.key) > 0 ? 1 : row.draining ? 2 : row.paused ? 3 : 4
+  return rows.map((row) => [rank(row), row] as const).sort((a, b) => a[0] - b[0]).slice(0, MAX_ACTIVITY_KEYS).map(([, row]) => row)
+}
+
 export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
   const { config, now, phase } = input
   const stopped = phase === "stopped"
 
+  const live = input.rows.filter((row) => !row.isExpired(now))
+  const listed = live.length <= MAX_ACTIVITY_KEYS ? live : mostTelling(live, input.inflight)
   const activity = group(
-    input.rows.filter((row) => !row.isExpired(now)).map((row) => {
+    listed.map((row) => {
       const inflight = input.inflight(row.domain, row.key)
       const own = stateOfFlags(row)
       return {
         domain: row.domain,
         key: row.key,
+        // Built from checked values; validating thousands of them on every write is wasted time.
         value: new KeyActivity({
           state: own === "draining" && inflight === 0 ? "drained" : own,
           paused: row.paused,
@@ -112,7 +129,7 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
           note: row.note,
           inflight,
           expires_at: row.expiresAt
-        })
+        }, true)
       }
     })
   )
@@ -147,6 +164,7 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
     last_remote_skipped: 0,
     last_remote_duration_ms: null,
     activity_state: activity,
+    activity_omitted: live.length - listed.length,
     lifecycle_state: lifecycle,
     supervisor,
     profile: new ProfileFlags({
