@@ -120,6 +120,19 @@ describe("buildSnapshot", () => {
     expect(buildSnapshot(input({ rows })).ready).toBe(true)
   })
 
+  it("lists at most 1,000 keys, the most telling first, and counts the rest", () => {
+    const paused = Array.from({ length: 1_500 }, (_, i) => row("task", `bulk.${i}`, { paused: true }))
+    const rows = [...paused, row("task", "*", { draining: true }), row("event", "busy", { draining: true })]
+    const s = buildSnapshot(input({ rows, inflight: (_, key) => (key === "busy" ? 2 : 0), components: [component("task", "a")] }))
+    const listed = Object.values(s.activity_state).reduce((n, byKey) => n + Object.keys(byKey).length, 0)
+    expect(listed).toBe(1_000)
+    expect(s.activity_omitted).toBe(502)
+    expect(s.activity_state["task"]?.["*"]).toMatchObject({ state: "drained", draining: true })
+    expect(s.activity_state["event"]?.["busy"]).toMatchObject({ state: "draining", inflight: 2 })
+    expect(s.ready_reasons).toEqual(["task/* is draining: all 1 registered task component(s) refuse new work"])
+    expect(buildSnapshot(input({ rows: paused.slice(0, 10) })).activity_omitted).toBe(0)
+  })
+
   it("the snapshot at stop: no pid, watcher and supervisor stopped, not ready", () => {
     const s = buildSnapshot(input({ phase: "stopped" }))
     expect(s).toMatchObject({ orchestrator_pid: null, watchers_running: false, ready: false, ready_reasons: ["stopped"] })
