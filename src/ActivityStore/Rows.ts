@@ -82,3 +82,40 @@ export const toTransition = (row: HistoryRow): Transition =>
     expiresAt: utc(row.expires_at)
   }, { disableValidation: true })
 
+
+/** The flags a history row records. */
+export interface RecordedRow {
+  readonly domain: string
+  readonly key: string
+  readonly paused: boolean
+  readonly draining: boolean
+  readonly note: string | null
+  readonly expiresAt: DateTime.Utc | null
+}
+
+/** The columns of an `activity_history` row (all but `seq`). */
+export const historyColumns = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) => ({
+  at,
+  domain: row.domain,
+  key: row.key,
+  action,
+  paused: row.paused ? 1 : 0,
+  draining: row.draining ? 1 : 0,
+  note: row.note,
+  actor,
+  source,
+  expires_at: millis(row.expiresAt)
+})
+
+/** The columns of an `activity` row. */
+export const activityColumns = (entry: ActivityEntry) => ({
+  domain: entry.domain,
+  key: entry.key,
+  paused: entry.paused ? 1 : 0,
+  draining: entry.draining ? 1 : 0,
+  note: entry.note,
+  updated_at: millis(entry.updatedAt),
+  updated_by: entry.updatedBy,
+  source: entry.source,
+  expires_at: millis(entry.expiresAt)
+})

@@ -13,8 +13,8 @@ import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { Domain } from "../Domain/Domain.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
-import { isDomain, makeInterner, millis, storedKey, toEntry, toTransition } from "./Rows.js"
-import type { ActivityRow, HistoryRow } from "./Rows.js"
+import { activityColumns, historyColumns, isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
+import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
 import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
 
@@ -74,45 +74,19 @@ export const makeSqlStore = (describe: string, file: string | null) =>
       if (after === null) {
         return before === null ? Effect.void : sql`DELETE FROM activity WHERE domain = ${before.domain} AND key = ${before.key}`
       }
-      const values = {
-        paused: after.paused ? 1 : 0,
-        draining: after.draining ? 1 : 0,
-        note: after.note,
-        updated_at: millis(after.updatedAt),
-        updated_by: after.updatedBy,
-        source: after.source,
-        expires_at: millis(after.expiresAt)
-      }
+      const { domain: _, key: __, ...values } = activityColumns(after)
       // UPDATE-then-INSERT instead of an upsert: a table created by the original may lack the unique key.
       return before === null
-        ? sql`INSERT INTO activity ${sql.insert({ domain: after.domain, key: after.key, ...values })}`
+        ? sql`INSERT INTO activity ${sql.insert(activityColumns(after))}`
         : sql`UPDATE activity SET ${sql.update(values)} WHERE domain = ${after.domain} AND key = ${after.key}`
     }
 
-    const appendHistory = (
-      row: { domain: string; key: string; paused: boolean; draining: boolean; note: string | null; expiresAt: DateTime.Utc | null },
-      action: TransitionAction,
-      at: DateTime.Utc,
-      actor: string | null,
-      source: string | null
-    ) =>
+    const appendHistory = (row: RecordedRow, action: TransitionAction, at: DateTime.Utc, actor: string | null, source: string | null) =>
       Effect.map(
         // The feed row of this transition was added by the trigger on the activity write before
         // this statement, so its head is the transition's feed position: no separate query.
-        sql<HistoryRow>`INSERT INTO activity_history ${
-          sql.insert({
-            at: DateTime.toEpochMillis(at),
-            domain: row.domain,
-            key: row.key,
-            action,
-            paused: row.paused ? 1 : 0,
-            draining: row.draining ? 1 : 0,
-            note: row.note,
-            actor,
-            source,
-            expires_at: millis(row.expiresAt)
-          })
-        } RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head`,
+        sql<HistoryRow>`INSERT INTO activity_history ${sql.insert(historyColumns(row, action, DateTime.toEpochMillis(at), actor, source))}
+          RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head`,
         (rows) => ({ transition: toTransition(rows[0]!), head: Number(rows[0]!.head ?? 0) })
       )
 

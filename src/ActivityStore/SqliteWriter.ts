@@ -9,10 +9,10 @@ import Database from "better-sqlite3"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import type { TransitionResult } from "../ActivityStore.js"
-import type { ActivityEntry, Transition, TransitionAction } from "../Domain/Activity.js"
+import type { Transition, TransitionAction } from "../Domain/Activity.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
-import { millis, toEntry, toTransition } from "./Rows.js"
-import type { ActivityRow, HistoryRow } from "./Rows.js"
+import { activityColumns, historyColumns, toEntry, toTransition } from "./Rows.js"
+import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
 import { nextRow, recordedRow } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
 import { CHANGES_KEPT, PRUNE_EVERY, rootMessage } from "./SqlStore.js"
@@ -51,37 +51,8 @@ export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, descri
     const prune = db.prepare<[number]>("DELETE FROM activity_changes WHERE seq <= ?")
     const due = db.prepare<[number], ActivityRow>("SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ?")
 
-    const record = (
-      row: { domain: string; key: string; paused: boolean; draining: boolean; note: string | null; expiresAt: DateTime.Utc | null },
-      action: TransitionAction,
-      at: number,
-      actor: string | null,
-      source: string | null
-    ) =>
-      history.get({
-        at,
-        domain: row.domain,
-        key: row.key,
-        action,
-        paused: row.paused ? 1 : 0,
-        draining: row.draining ? 1 : 0,
-        note: row.note,
-        actor,
-        source,
-        expires_at: millis(row.expiresAt)
-      })!
-
-    const columns = (entry: ActivityEntry) => ({
-      domain: entry.domain,
-      key: entry.key,
-      paused: entry.paused ? 1 : 0,
-      draining: entry.draining ? 1 : 0,
-      note: entry.note,
-      updated_at: millis(entry.updatedAt),
-      updated_by: entry.updatedBy,
-      source: entry.source,
-      expires_at: millis(entry.expiresAt)
-    })
+    const record = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) =>
+      history.get(historyColumns(row, action, at, actor, source))!
 
     const apply = db.transaction((request: TransitionRequest, now: DateTime.Utc): TransitionResult => {
       const at = DateTime.toEpochMillis(now)
@@ -97,8 +68,8 @@ export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, descri
       const after = nextRow(before, request, now)
       if (after === null) {
         if (before !== null) remove.run(before.domain, before.key)
-      } else if (before === null) insert.run(columns(after))
-      else update.run(columns(after))
+      } else if (before === null) insert.run(activityColumns(after))
+      else update.run(activityColumns(after))
       const written = record(recordedRow(request, before, after), request.action, at, request.actor, request.source)
       if (written.seq % PRUNE_EVERY === 0) prune.run(written.head - CHANGES_KEPT)
       return { before, after, transition: toTransition(written), expired, seq: Number(written.head) }

@@ -17,15 +17,7 @@ import { applyTransition, describeTransition, runTransition, validateTransition 
 const DEFAULT_TIMEOUT = "30s"
 
 const options = {
-  domain: Shared.domain,
-  key: Shared.key,
-  positionalKey: Shared.positionalKey,
-  note: Shared.note,
-  forDuration: Shared.forDuration,
-  until: Shared.until,
-  by: Shared.by,
-  dryRun: Shared.dryRun,
-  json: Shared.json,
+  ...Shared.transition,
   clear: Options.boolean("clear").pipe(Options.withDescription("Clear the drain only (the original's spelling)")),
   wait: Options.boolean("wait").pipe(Options.withDescription("Wait until every live instance has nothing in flight under the key")),
   timeout: Options.text("timeout").pipe(Options.withDescription(`With --wait: give up after this long (default ${DEFAULT_TIMEOUT}); exit 4`), Options.optional)

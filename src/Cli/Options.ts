@@ -35,3 +35,6 @@ export const until = Options.text("until").pipe(
   Options.withDescription("Auto-resume at this ISO 8601 time, e.g. 2026-12-01T09:00:00Z"),
   Options.optional
 )
+
+/** The options pause and drain share (resume takes no expiry). */
+export const transition = { domain, key, positionalKey, note, forDuration, until, by, dryRun, json }

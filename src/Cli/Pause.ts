@@ -5,15 +5,7 @@ import * as Shared from "./Options.js"
 import { runTransition } from "./Transition.js"
 
 const options = {
-  domain: Shared.domain,
-  key: Shared.key,
-  positionalKey: Shared.positionalKey,
-  note: Shared.note,
-  forDuration: Shared.forDuration,
-  until: Shared.until,
-  by: Shared.by,
-  dryRun: Shared.dryRun,
-  json: Shared.json,
+  ...Shared.transition,
   resume: Options.boolean("resume").pipe(Options.withDescription("Clear the pause only (the original's spelling)"))
 }
 

@@ -1,53 +1,25 @@
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
-import * as NodeContext from "@effect/platform-node/NodeContext"
 import { describe, expect, it } from "@effect/vitest"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as os from "node:os"
 import * as path from "node:path"
-import { reportExit } from "../../src/Cli/Failure.js"
-import { healthCommand } from "../../src/Cli/Health.js"
 import { ActivityKey } from "../../src/Domain/ActivityKey.js"
 import { HealthReport, RuntimeHealthSnapshot } from "../../src/Domain/Health.js"
 import { HealthSnapshot } from "../../src/HealthSnapshot.js"
 import { Instances } from "../../src/Instances.js"
 import { Lifecycle } from "../../src/Lifecycle.js"
-import { ConfigLive } from "../../src/MainLive.js"
 import { Supervisor } from "../../src/Supervisor.js"
+import { runCli } from "../cliHarness.js"
 import { tempDir } from "../helpers.js"
 import { memoryStack } from "../layers.js"
 
-// `health` under a root like src/Cli.ts's, through the same exit-code mapping as the bin.
-const root = Command.make("oneiric", { cacheDir: Options.text("cache-dir").pipe(Options.optional) }).pipe(
-  Command.withSubcommands([healthCommand]),
-  Command.provide((r) => ConfigLive({ cacheDir: Option.getOrUndefined(r.cacheDir) }))
-)
-const cli = Command.run(root, { name: "oneiric", version: "test" })
-
-const run = (...args: ReadonlyArray<string>) =>
-  Effect.gen(function*() {
-    const stdout: Array<string> = []
-    const stderr: Array<string> = []
-    const console = yield* Effect.console
-    const mock = {
-      ...console,
-      log: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(line.join(" "))),
-      error: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line.join(" ")))
-    }
-    const argv = ["node", "oneiric", ...args]
-    const code = yield* reportExit(cli(argv), { json: argv.includes("--json"), plain: true }).pipe(
-      Effect.withConsole(mock),
-      Effect.provide(NodeContext.layer)
-    )
-    return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") }
-  })
+/** `oneiric health …` through the real command tree and exit-code mapping. */
+const run = runCli
 
 type Encoded = typeof RuntimeHealthSnapshot.Encoded
 
