@@ -87,7 +87,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
         Effect.tapError(() => Scope.close(scope, Exit.void))
       )
       const [sqlStore, writer] = built
-      const store: ActivityStoreService = { ...sqlStore, transition: writer.transition, expireDue: writer.expireDue }
+      const store: ActivityStoreService = { ...sqlStore, transition: writer.transition, expireDue: writer.expireDue, snapshot: writer.snapshot }
       return { scope, store, inode: inodeOf(filename) }
     })
 

@@ -8,10 +8,10 @@
 import Database from "better-sqlite3"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import type { TransitionResult } from "../ActivityStore.js"
-import type { Transition, TransitionAction } from "../Domain/Activity.js"
+import type { StoreSnapshot, TransitionResult } from "../ActivityStore.js"
+import type { ActivityEntry, Transition, TransitionAction } from "../Domain/Activity.js"
 import { StoreUnavailable } from "../Domain/Errors.js"
-import { activityColumns, historyColumns, toEntry, toTransition } from "./Rows.js"
+import { activityColumns, historyColumns, makeInterner, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
 import { nextRow, recordedRow } from "./Rules.js"
 import type { TransitionRequest } from "./Rules.js"
@@ -24,6 +24,11 @@ export interface SqliteWriter {
    * would hold the lock while the other connection here waits synchronously for it.
    */
   readonly expireDue: Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+  /**
+   * Every row, streamed row by row inside one read transaction: loading 100,000 keys never holds
+   * 100,000 raw rows next to the entries made from them (the peak is what RSS keeps afterwards).
+   */
+  readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
 }
 
 export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, describe: string) =>
@@ -50,6 +55,17 @@ export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, descri
     )
     const prune = db.prepare<[number]>("DELETE FROM activity_changes WHERE seq <= ?")
     const due = db.prepare<[number], ActivityRow>("SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ?")
+    const all = db.prepare<[], ActivityRow>("SELECT * FROM activity")
+    const head = db.prepare<[], { head: number | null }>("SELECT MAX(seq) AS head FROM activity_changes")
+    const load = db.transaction((): StoreSnapshot => {
+      const intern = makeInterner()
+      const entries: Array<ActivityEntry> = []
+      for (const row of all.iterate()) {
+        const entry = toEntry(row, intern)
+        if (entry !== undefined) entries.push(entry)
+      }
+      return { seq: Number(head.get()?.head ?? 0), entries }
+    })
 
     const record = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) =>
       history.get(historyColumns(row, action, at, actor, source))!
@@ -89,6 +105,7 @@ export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, descri
       new StoreUnavailable({ store: describe, message: `${what} failed on ${describe}: ${rootMessage(cause)}` })
 
     return {
+      snapshot: Effect.try({ try: () => load.deferred(), catch: fail("loading the state") }),
       expireDue: Effect.flatMap(DateTime.now, (now) => Effect.try({ try: () => expire.immediate(now), catch: fail("expiring rows") })),
       transition: (request) =>
         Effect.flatMap(DateTime.now, (now) =>
