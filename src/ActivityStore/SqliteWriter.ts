@@ -31,84 +31,88 @@ export interface SqliteWriter {
   readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
 }
 
-export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, describe: string) =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: () => new Database(filename, { timeout: busyTimeoutMs }),
-      catch: (cause) => new StoreUnavailable({ store: describe, message: `cannot open ${filename} for writing: ${rootMessage(cause)}` })
-    }),
-    (db) => Effect.sync(() => db.close())
-  ).pipe(Effect.map((db): SqliteWriter => {
-    db.pragma("synchronous = NORMAL")
-    const select = db.prepare<[string, string], ActivityRow>("SELECT * FROM activity WHERE domain = ? AND key = ?")
-    const remove = db.prepare<[string, string]>("DELETE FROM activity WHERE domain = ? AND key = ?")
-    const insert = db.prepare(
-      "INSERT INTO activity (domain, key, paused, draining, note, updated_at, updated_by, source, expires_at) VALUES (@domain, @key, @paused, @draining, @note, @updated_at, @updated_by, @source, @expires_at)"
-    )
-    // UPDATE-then-INSERT instead of an upsert: a table created by the original may lack the unique key.
-    const update = db.prepare(
-      "UPDATE activity SET paused = @paused, draining = @draining, note = @note, updated_at = @updated_at, updated_by = @updated_by, source = @source, expires_at = @expires_at WHERE domain = @domain AND key = @key"
-    )
-    // The feed row of this write was added by the activity trigger already: its head is our position.
-    const history = db.prepare<[Record<string, unknown>], HistoryRow & { head: number }>(
-      "INSERT INTO activity_history (at, domain, key, action, paused, draining, note, actor, source, expires_at) VALUES (@at, @domain, @key, @action, @paused, @draining, @note, @actor, @source, @expires_at) RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head"
-    )
-    const prune = db.prepare<[number]>("DELETE FROM activity_changes WHERE seq <= ?")
-    const due = db.prepare<[number], ActivityRow>("SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ?")
-    const all = db.prepare<[], ActivityRow>("SELECT * FROM activity")
-    const head = db.prepare<[], { head: number | null }>("SELECT MAX(seq) AS head FROM activity_changes")
-    const load = db.transaction((): StoreSnapshot => {
-      const intern = makeInterner()
-      const entries: Array<ActivityEntry> = []
-      for (const row of all.iterate()) {
-        const entry = toEntry(row, intern)
-        if (entry !== undefined) entries.push(entry)
-      }
-      return { seq: Number(head.get()?.head ?? 0), entries }
-    })
-
-    const record = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) =>
-      history.get(historyColumns(row, action, at, actor, source))!
-
-    const apply = db.transaction((request: TransitionRequest, now: DateTime.Utc): TransitionResult => {
-      const at = DateTime.toEpochMillis(now)
-      const found = select.get(request.domain, request.key)
-      const stored = found === undefined ? null : toEntry(found) ?? null
-      let expired = null
-      let before = stored
-      if (stored !== null && stored.isExpired(now)) {
-        remove.run(stored.domain, stored.key)
-        expired = toTransition(record({ ...stored, paused: false, draining: false }, "expired", at, "system", "expiry"))
-        before = null
-      }
-      const after = nextRow(before, request, now)
-      if (after === null) {
-        if (before !== null) remove.run(before.domain, before.key)
-      } else if (before === null) insert.run(activityColumns(after))
-      else update.run(activityColumns(after))
-      const written = record(recordedRow(request, before, after), request.action, at, request.actor, request.source)
-      if (written.seq % PRUNE_EVERY === 0) prune.run(written.head - CHANGES_KEPT)
-      return { before, after, transition: toTransition(written), expired, seq: Number(written.head) }
-    })
-
-    const expire = db.transaction((now: DateTime.Utc): ReadonlyArray<Transition> => {
-      const at = DateTime.toEpochMillis(now)
-      return due.all(at).flatMap((row) => {
-        const entry = toEntry(row)
-        if (entry === undefined) return []
-        remove.run(entry.domain, entry.key)
-        return [toTransition(record({ ...entry, paused: false, draining: false }, "expired", at, "system", "expiry"))]
-      })
-    })
-
-    const fail = (what: string) => (cause: unknown) =>
-      new StoreUnavailable({ store: describe, message: `${what} failed on ${describe}: ${rootMessage(cause)}` })
-
-    return {
-      snapshot: Effect.try({ try: () => load.deferred(), catch: fail("loading the state") }),
-      expireDue: Effect.flatMap(DateTime.now, (now) => Effect.try({ try: () => expire.immediate(now), catch: fail("expiring rows") })),
-      transition: (request) =>
-        Effect.flatMap(DateTime.now, (now) =>
-          Effect.try({ try: () => apply.immediate(request, now), catch: fail(`${request.action} ${request.domain}/${request.key}`) }))
+/** The connection and its prepared statements, opened on first use: `activity` never needs them. */
+const openNative = (filename: string, busyTimeoutMs: number) => {
+  const db = new Database(filename, { timeout: busyTimeoutMs })
+  db.pragma("synchronous = NORMAL")
+  const select = db.prepare<[string, string], ActivityRow>("SELECT * FROM activity WHERE domain = ? AND key = ?")
+  const remove = db.prepare<[string, string]>("DELETE FROM activity WHERE domain = ? AND key = ?")
+  const insert = db.prepare(
+    "INSERT INTO activity (domain, key, paused, draining, note, updated_at, updated_by, source, expires_at) VALUES (@domain, @key, @paused, @draining, @note, @updated_at, @updated_by, @source, @expires_at)"
+  )
+  // UPDATE-then-INSERT instead of an upsert: a table created by the original may lack the unique key.
+  const update = db.prepare(
+    "UPDATE activity SET paused = @paused, draining = @draining, note = @note, updated_at = @updated_at, updated_by = @updated_by, source = @source, expires_at = @expires_at WHERE domain = @domain AND key = @key"
+  )
+  // The feed row of this write was added by the activity trigger already: its head is our position.
+  const history = db.prepare<[Record<string, unknown>], HistoryRow & { head: number }>(
+    "INSERT INTO activity_history (at, domain, key, action, paused, draining, note, actor, source, expires_at) VALUES (@at, @domain, @key, @action, @paused, @draining, @note, @actor, @source, @expires_at) RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head"
+  )
+  const prune = db.prepare<[number]>("DELETE FROM activity_changes WHERE seq <= ?")
+  const due = db.prepare<[number], ActivityRow>("SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ?")
+  const all = db.prepare<[], ActivityRow>("SELECT * FROM activity")
+  const head = db.prepare<[], { head: number | null }>("SELECT MAX(seq) AS head FROM activity_changes")
+  const load = db.transaction((): StoreSnapshot => {
+    const intern = makeInterner()
+    const entries: Array<ActivityEntry> = []
+    for (const row of all.iterate()) {
+      const entry = toEntry(row, intern)
+      if (entry !== undefined) entries.push(entry)
     }
-  }))
+    return { seq: Number(head.get()?.head ?? 0), entries }
+  })
+
+  const record = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) =>
+    history.get(historyColumns(row, action, at, actor, source))!
+
+  const apply = db.transaction((request: TransitionRequest, now: DateTime.Utc): TransitionResult => {
+    const at = DateTime.toEpochMillis(now)
+    const found = select.get(request.domain, request.key)
+    const stored = found === undefined ? null : toEntry(found) ?? null
+    let expired = null
+    let before = stored
+    if (stored !== null && stored.isExpired(now)) {
+      remove.run(stored.domain, stored.key)
+      expired = toTransition(record({ ...stored, paused: false, draining: false }, "expired", at, "system", "expiry"))
+      before = null
+    }
+    const after = nextRow(before, request, now)
+    if (after === null) {
+      if (before !== null) remove.run(before.domain, before.key)
+    } else if (before === null) insert.run(activityColumns(after))
+    else update.run(activityColumns(after))
+    const written = record(recordedRow(request, before, after), request.action, at, request.actor, request.source)
+    if (written.seq % PRUNE_EVERY === 0) prune.run(written.head - CHANGES_KEPT)
+    return { before, after, transition: toTransition(written), expired, seq: Number(written.head) }
+  })
+
+  const expire = db.transaction((now: DateTime.Utc): ReadonlyArray<Transition> => {
+    const at = DateTime.toEpochMillis(now)
+    return due.all(at).flatMap((row) => {
+      const entry = toEntry(row)
+      if (entry === undefined) return []
+      remove.run(entry.domain, entry.key)
+      return [toTransition(record({ ...entry, paused: false, draining: false }, "expired", at, "system", "expiry"))]
+    })
+  })
+
+  return { db, apply, expire, load }
+}
+
+export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, describe: string) =>
+  Effect.gen(function*() {
+    let native: ReturnType<typeof openNative> | undefined
+    yield* Effect.addFinalizer(() => Effect.sync(() => native?.db.close()))
+    const use = <A>(what: string, f: (n: ReturnType<typeof openNative>) => A) =>
+      Effect.try({
+        try: () => f(native ??= openNative(filename, busyTimeoutMs)),
+        catch: (cause) => new StoreUnavailable({ store: describe, message: `${what} failed on ${describe}: ${rootMessage(cause)}` })
+      })
+    const writer: SqliteWriter = {
+      snapshot: use("loading the state", (n) => n.load.deferred()),
+      expireDue: Effect.flatMap(DateTime.now, (now) => use("expiring rows", (n) => n.expire.immediate(now))),
+      transition: (request) =>
+        Effect.flatMap(DateTime.now, (now) => use(`${request.action} ${request.domain}/${request.key}`, (n) => n.apply.immediate(request, now)))
+    }
+    return writer
+  })
