@@ -96,8 +96,9 @@ export const effectiveState = (
 }
 
 /** The keys whose rows a lookup of `key` must read: the key itself and every wildcard rule that could cover it. */
-export const keysToRead = (key: string): ReadonlyArray<string> => {
-  const rules = candidateRules(key)
+export const keysToRead = (key: ActivityKey): ReadonlyArray<ActivityKey> => {
+  // `*` and `prefix.*` of a valid key are valid keys themselves.
+  const rules = candidateRules(key).map((rule) => ActivityKey.make(rule, { disableValidation: true }))
   return rules.includes(key) ? rules : [...rules, key]
 }
 

@@ -153,8 +153,8 @@ export const makeSqlStore = (describe: string, file: string | null) =>
           SELECT a.* FROM activity a JOIN (SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}) c
           ON a.domain = c.domain AND a.key = c.key`)
         const found = new Map(rows.map((entry) => [rowId(entry.domain, entry.key), entry]))
-        const changed = keys.filter((k) => isDomain(k.domain)).map((k) => ({
-          domain: k.domain as Domain,
+        const changed = keys.filter((k): k is { domain: Domain; key: string } => isDomain(k.domain)).map((k) => ({
+          domain: k.domain,
           key: storedKey(k.key),
           entry: found.get(rowId(k.domain, k.key)) ?? null
         }))

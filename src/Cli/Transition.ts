@@ -56,7 +56,7 @@ export const applyTransition = (request: TransitionRequest, dryRun: boolean) =>
     // The rows that decide this key, with the transition's result standing in for its own row.
     const related = isWildcard(key)
       ? yield* store.list({ domain })
-      : (yield* Effect.forEach(keysToRead(key), (k) => store.get(domain, k as ActivityKey))).flatMap((row) => row ?? [])
+      : (yield* Effect.forEach(keysToRead(key), (k) => store.get(domain, k))).flatMap((row) => row ?? [])
     const rows = new Map<string, ActivityEntry>(related.map((row) => [row.key, row]))
     if (result.after === null) rows.delete(key)
     else rows.set(key, result.after)
