@@ -2,6 +2,7 @@ import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 import { ActivityKey, SQL_METACHARACTERS, SQL_METACHARACTERS_HINT } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
+import { snake } from "./Fields.js"
 
 export const MAX_NOTE_LENGTH = 1024
 
@@ -32,8 +33,6 @@ export const RequestAction = Schema.Literal("pause", "drain", "resume", "clear-p
 export type RequestAction = typeof RequestAction.Type
 
 const Timestamp = Schema.DateTimeUtc
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** One stored row: the state of a key or of a wildcard rule. A row in the default state does not exist. */
 export class ActivityEntry extends Schema.Class<ActivityEntry>("ActivityEntry")({

@@ -7,9 +7,8 @@ import * as Schema from "effect/Schema"
 import { Domain } from "./Domain.js"
 import { RejectionState } from "./Supervision.js"
 import type { WorkRejected } from "./Supervision.js"
+import { snake } from "./Fields.js"
 
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** A `WorkRejected` as data: the bridges keep it in results, where an Error's stack has no place. */
 export class Refusal extends Schema.Class<Refusal>("Refusal")({

@@ -1,8 +1,7 @@
 import * as Schema from "effect/Schema"
 import { TransitionReport } from "./Report.js"
+import { snake } from "./Fields.js"
 
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** One live process as `drain --wait` saw it last. */
 export class InstanceDrain extends Schema.Class<InstanceDrain>("InstanceDrain")({

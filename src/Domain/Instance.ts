@@ -2,9 +2,8 @@ import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
+import { snake } from "./Fields.js"
 
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** Work running in one process under one key. */
 export class InflightCount extends Schema.Class<InflightCount>("InflightCount")({

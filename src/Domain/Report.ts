@@ -6,9 +6,8 @@ import * as Schema from "effect/Schema"
 import { ActivityEntry, ActivityState, EffectiveState, RequestAction, Transition } from "./Activity.js"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
+import { snake } from "./Fields.js"
 
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /** One row as `activity` lists it; `inflight` sums the live instances' counts under the key. */
 export class ActivityListing extends Schema.Class<ActivityListing>("ActivityListing")({

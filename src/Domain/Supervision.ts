@@ -3,9 +3,8 @@ import * as Schema from "effect/Schema"
 import { ActivityEntry } from "./Activity.js"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
+import { snake } from "./Fields.js"
 
-const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
-  Schema.propertySignature(schema).pipe(Schema.fromKey(key))
 
 /**
  * One key's row changed (or was replayed for a new subscriber). `cause` says how the change
