@@ -25,7 +25,6 @@ export class Metrics extends Context.Tag("oneiric/Metrics")<Metrics, MetricsServ
     yield* Effect.forkScoped(
       Stream.runForEach(deltas, (delta) =>
         Effect.sync(() => {
-          if (delta.cause === "load" || delta.cause === "replay") return
           const label = `domain="${delta.domain}",cause="${delta.cause}"`
           transitions.set(label, (transitions.get(label) ?? 0) + 1)
         })).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Metrics.follow failed", cause)))

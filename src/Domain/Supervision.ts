@@ -8,15 +8,15 @@ import { snake } from "./Fields.js"
 
 /**
  * One key's row changed (or was replayed for a new subscriber). `cause` says how the change
- * arrived: written through this process, read from the store's change feed, an expiry, the
- * initial load, or a replay of the current state.
+ * arrived: written through this process, read from the store's change feed (a reload after the
+ * feed was pruned or the file replaced included), an expiry, or a replay of the current state.
  */
 export class ActivityDelta extends Schema.Class<ActivityDelta>("ActivityDelta")({
   domain: Domain,
   key: ActivityKey,
   before: Schema.NullOr(ActivityEntry),
   after: Schema.NullOr(ActivityEntry),
-  cause: Schema.Literal("local", "store", "expired", "load", "replay")
+  cause: Schema.Literal("local", "store", "expired", "replay")
 }) {}
 
 /** The lifecycle of a supervisor: gates refuse everything while `starting` and `shutting-down`. */
