@@ -21,6 +21,7 @@ import { makeSqliteWriter } from "./SqliteWriter.js"
 import { makeSqlStore, rootMessage } from "./SqlStore.js"
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000
+const busyTimeoutOf = (options: SqliteOptions) => Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))
 
 export interface SqliteOptions {
   readonly filename: string
@@ -42,7 +43,7 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
     new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${rootMessage(Cause.squash(cause))}` })
   const prepare = Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    yield* sql.unsafe(`PRAGMA busy_timeout = ${Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))}`)
+    yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutOf(options)}`)
     yield* sql`PRAGMA synchronous = NORMAL`
     const migrate = Migrator.make({})({ loader: migrations, table: MIGRATIONS_TABLE })
     const version = sql<{ id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
@@ -77,7 +78,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
   Effect.gen(function*() {
     const { filename } = options
     const describe = `sqlite:${filename}`
-    const busyTimeoutMs = Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))
+    const busyTimeoutMs = busyTimeoutOf(options)
     const open = Effect.gen(function*() {
       const scope = yield* Scope.make()
       const built = yield* Layer.buildWithScope(layerClient(options), scope).pipe(

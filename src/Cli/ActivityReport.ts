@@ -5,6 +5,7 @@ import { ActivityStore } from "../ActivityStore.js"
 import { listedState } from "../ActivityStore/Rules.js"
 import type { ActivityEntry, ActivityState } from "../Domain/Activity.js"
 import type { Domain } from "../Domain/Domain.js"
+import { isLive } from "../Domain/Instance.js"
 import type { InstanceReport } from "../Domain/Instance.js"
 import { ActivityListing, ActivityReport, DomainActivity, StateCounts } from "../Domain/Report.js"
 import { inflightUnder } from "./Inflight.js"
@@ -29,11 +30,15 @@ export const buildActivityReport = (query: ActivityQuery = {}) =>
 
 const report = (store: string, rows: ReadonlyArray<ActivityEntry>, instances: ReadonlyArray<InstanceReport>, now: DateTime.Utc): ActivityReport => {
   const grouped = new Map<ActivityEntry["domain"], Array<ActivityListing>>()
+  // Which instances are live is the same for every row: decide it once.
+  const live = instances.filter((r) => isLive(r, now))
   for (const row of rows) {
-    const inflight = inflightUnder(instances, row.domain, row.key, 0, now).total
+    const inflight = inflightUnder(live, row.domain, row.key, 0, now).total
     const own = listedState(row, now)
     const listing = new ActivityListing({ ...row, state: own === "draining" && inflight === 0 ? "drained" : own, inflight })
-    grouped.set(row.domain, [...(grouped.get(row.domain) ?? []), listing])
+    const entries = grouped.get(row.domain)
+    if (entries === undefined) grouped.set(row.domain, [listing])
+    else entries.push(listing)
   }
   return summarize(store, grouped)
 }

@@ -14,6 +14,7 @@ import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ActivityStore } from "../ActivityStore.js"
+import { rowId } from "../ActivityStore/Rules.js"
 import type { TransitionRequest } from "../ActivityStore.js"
 import { ConfigResolver } from "../ConfigResolver.js"
 import type { ActivityEntry } from "../Domain/Activity.js"
@@ -60,13 +61,13 @@ export const makeSupervisor = Effect.gen(function*() {
     if (!Equal.equals(before, after)) deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }, true))
   }
 
-  /** Replace the whole state (initial load, or a feed that was pruned past us). */
-  const replaceAll = (entries: ReadonlyArray<ActivityEntry>, cause: ActivityDelta["cause"]) => {
-    const incoming = new Map(entries.map((e) => [`${e.domain}\u0000${e.key}`, e]))
+  /** Replace the whole state (the feed was pruned past us, or the store file was replaced). */
+  const replaceAll = (entries: ReadonlyArray<ActivityEntry>) => {
+    const incoming = new Set(entries.map((e) => rowId(e.domain, e.key)))
     for (const old of [...index.entries()]) {
-      if (!incoming.has(`${old.domain}\u0000${old.key}`)) apply(old.domain, old.key, null, cause)
+      if (!incoming.has(rowId(old.domain, old.key))) apply(old.domain, old.key, null, "store")
     }
-    for (const entry of entries) apply(entry.domain, entry.key, entry, cause)
+    for (const entry of entries) apply(entry.domain, entry.key, entry, "store")
   }
 
   const tick = Effect.gen(function*() {
@@ -81,7 +82,7 @@ export const makeSupervisor = Effect.gen(function*() {
       yield* Effect.logInfo("Supervisor.load").pipe(Effect.annotateLogs({ keys: index.size, store: store.describe }))
     } else if (next !== token) {
       const batch = yield* store.changesSince(appliedSeq)
-      if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])), "store")
+      if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
       else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
       appliedSeq = batch.seq
     }
