@@ -14,9 +14,6 @@ import { type ConfigOptions, resolve } from "./ConfigResolver/Resolve.js"
 import { makeStatic } from "./ConfigResolver/Static.js"
 
 export type { ConfigOptions } from "./ConfigResolver/Resolve.js"
-export { parseDurationMs, DURATION_HINT } from "./ConfigResolver/Duration.js"
-export { PROFILE_NAMES, PROFILES } from "./ConfigResolver/Profiles.js"
-export { STATIC_ROOT } from "./ConfigResolver/Static.js"
 
 export class ConfigResolver extends Context.Tag("oneiric/ConfigResolver")<ConfigResolver, ResolvedConfig>() {
   /** Reads the settings file (if any) and the environment; `options` are the CLI's root flags. */

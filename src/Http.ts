@@ -11,8 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { createServer } from "node:http"
-import type { ActivityStore } from "./ActivityStore.js"
-import { buildActivityReport } from "./Cli/ActivityReport.js"
+import { ActivityQuery } from "./ActivityQuery.js"
 import type { RuntimeHealthSnapshot } from "./Domain/Health.js"
 import { ActivityReport } from "./Domain/Report.js"
 import { Metrics } from "./Metrics.js"
@@ -67,14 +66,14 @@ const router = (options: HttpOptions) =>
     ),
     HttpRouter.get(
       "/activity",
-      Effect.flatMap(buildActivityReport(), (report) => json(ActivityReport, report)).pipe(
+      Effect.flatMap(ActivityQuery, (query) => Effect.flatMap(query.report(), (report) => json(ActivityReport, report))).pipe(
         Effect.catchTag("StoreUnavailable", (e) => Effect.succeed(HttpServerResponse.unsafeJson({ error: { tag: e._tag, message: e.message } }, { status: 503 })))
       )
     )
   )
 
 /** Serves the probes on `host:port` for as long as the layer lives; logs the address it bound. */
-export const HttpLive = (options: HttpOptions): Layer.Layer<never, never, Metrics | ActivityStore> =>
+export const HttpLive = (options: HttpOptions): Layer.Layer<never, never, Metrics | ActivityQuery> =>
   HttpServer.serve(router(options)).pipe(
     HttpServer.withLogAddress,
     Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),

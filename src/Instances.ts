@@ -4,17 +4,17 @@
  * key reaches zero or a change arrives, so a separate `oneiric drain --wait` can tell when every
  * live process has drained (DESIGN §4).
  */
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as crypto from "node:crypto"
 import * as os from "node:os"
 import { ActivityStore } from "./ActivityStore.js"
+import { causeMessage } from "./Domain/Errors.js"
 import { InstanceReport } from "./Domain/Instance.js"
+import { makeWakeup } from "./Internal/Wakeup.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
@@ -24,8 +24,6 @@ export const DEFAULT_HEARTBEAT_MS = 1_000
 export interface InstancesService {
   readonly id: string
   readonly startedAt: DateTime.Utc
-  /** Publish now (coalesced with any publish already due). */
-  readonly publishNow: Effect.Effect<void>
 }
 
 export class Instances extends Context.Tag("oneiric/Instances")<Instances, InstancesService>() {
@@ -40,7 +38,7 @@ const make = (heartbeatMs: number) =>
     const gate = yield* WorkGate
     const id = `${os.hostname()}:${process.pid}:${crypto.randomBytes(4).toString("hex")}`
     const startedAt = yield* DateTime.now
-    const due = yield* Queue.sliding<void>(1)
+    const wakeup = yield* makeWakeup
 
     const publish = Effect.gen(function*() {
       const report = new InstanceReport({
@@ -57,21 +55,21 @@ const make = (heartbeatMs: number) =>
     }).pipe(
       // Without a heartbeat, `drain --wait` elsewhere cannot see this process: that is unhealthy.
       Effect.matchCauseEffect({
-        onFailure: (cause) => supervisor.reportHealth("instance heartbeat", messageOf(Cause.squash(cause))),
+        onFailure: (cause) => supervisor.reportHealth("instance heartbeat", causeMessage(cause)),
         onSuccess: () => supervisor.reportHealth("instance heartbeat", null)
       })
     )
 
     // A draining key just went idle: the waiting operator should hear it now, not at the next heartbeat.
     const stopListening = gate.onIdle((domain, key) => {
-      if (supervisor.refusal(domain, key)?.state === "draining") due.unsafeOffer(undefined)
+      if (supervisor.refusal(domain, key)?.state === "draining") wakeup.wake()
     })
     yield* Effect.addFinalizer(() => Effect.sync(stopListening))
 
     // A change from the store (a drain, say) is acknowledged at once with the new feed position.
     const changes = yield* supervisor.subscribe()
     yield* Effect.forkScoped(
-      Stream.runForEach(changes, (delta) => (delta.cause === "local" ? Effect.void : Queue.offer(due, undefined))).pipe(
+      Stream.runForEach(changes, (delta) => Effect.sync(() => (delta.cause === "local" ? undefined : wakeup.wake()))).pipe(
         Effect.catchAllCause((cause) => Effect.logWarning("Instances.follow failed", cause))
       )
     )
@@ -79,9 +77,7 @@ const make = (heartbeatMs: number) =>
     yield* Effect.addFinalizer(() =>
       store.removeInstance(id).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.remove failed", cause)))
     )
-    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(publish, Effect.race(Effect.sleep(heartbeatMs), Queue.take(due)))))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(publish, wakeup.sleep(heartbeatMs))))
 
-    return { id, startedAt, publishNow: Queue.offer(due, undefined).pipe(Effect.asVoid) } satisfies InstancesService
+    return { id, startedAt } satisfies InstancesService
   })
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))

@@ -1,40 +1,55 @@
 /**
- * The application's Layers, composed once: the CLI commands (and, later, the orchestrator) build
+ * The application's Layers, composed once: the CLI commands, `oneiric run` and embedding apps build
  * from these and nothing else.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
+import { ActivityQuery } from "./ActivityQuery.js"
 import { ActivityStore } from "./ActivityStore.js"
 import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
 import type { ConfigError } from "./Domain/Errors.js"
 import { StoreUnavailable } from "./Domain/Errors.js"
+import { HealthSnapshot } from "./HealthSnapshot.js"
 import { Instances } from "./Instances.js"
+import { Lifecycle } from "./Lifecycle.js"
+import { Operator } from "./Operator.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
 /** Logs as logfmt lines on stderr: stdout belongs to command output (`--json` stays one document). */
 export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
 
-/** The configuration from the root options, the settings file and the environment. */
+/** The configuration from the CLI's options, the settings file and the environment. */
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)
 
 /** The store the configuration names: the embedded SQLite file by default. */
-export const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> => Layer.unwrapEffect(
-  Effect.map(ConfigResolver, (config) =>
-    config.store_kind === "sqlite"
-      ? ActivityStore.layerSqlite({ filename: config.paths.activity_store, busyTimeoutMs: options?.busyTimeoutMs })
-      : Layer.fail(
-        new StoreUnavailable({
-          store: config.redacted().paths.activity_store,
-          message: "a PostgreSQL activity store is not available in this version; unset ONEIRIC_ACTIVITY_STORE to use the embedded SQLite store"
-        })
-      ))
-)
+const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> =>
+  Layer.unwrapEffect(
+    Effect.map(ConfigResolver, (config) =>
+      config.store_kind === "sqlite"
+        ? ActivityStore.layerSqlite({ filename: config.paths.activity_store, busyTimeoutMs: options?.busyTimeoutMs })
+        : Layer.fail(
+          new StoreUnavailable({
+            store: config.redacted().paths.activity_store,
+            message: "a PostgreSQL activity store is not available in this version; unset ONEIRIC_ACTIVITY_STORE to use the embedded SQLite store"
+          })
+        ))
+  )
 
 /** For operator commands: wait up to 5 s for another connection's lock. */
 export const StoreLive = makeStoreLive()
+
+/** What operator commands read: the activity report, the history, effective states. */
+export const QueryLive: Layer.Layer<ActivityQuery | ActivityStore, StoreUnavailable, ConfigResolver> = ActivityQuery.layer.pipe(
+  Layer.provideMerge(StoreLive)
+)
+
+/** What operator commands write with: transitions reported with the key's effective state. */
+export const OperatorLive: Layer.Layer<Operator | ActivityStore, StoreUnavailable, ConfigResolver> = Operator.layer.pipe(
+  Layer.provideMerge(StoreLive)
+)
 
 /**
  * Long-running processes wait at most this long for a lock: SQLite waits synchronously, and a
@@ -66,4 +81,31 @@ export const RuntimeFromConfig = (options: { readonly heartbeatMs?: number | und
     Layer.provideMerge(WorkGate.layer),
     Layer.provideMerge(Supervisor.layer),
     Layer.provideMerge(makeStoreLive({ busyTimeoutMs: RUNTIME_BUSY_TIMEOUT_MS }))
+  )
+
+export interface OrchestratorOptions extends RuntimeOptions {
+  /** How often the lifecycle registry runs every component's health check (default 5 s). */
+  readonly checkIntervalMs?: number | undefined
+}
+
+/**
+ * `RuntimeLive` plus the lifecycle registry, the health snapshot writer and the operator services
+ * (what `oneiric run` serves). The health layer is released first, so the stop snapshot is
+ * written while the supervisor is still up.
+ */
+export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer<
+  HealthSnapshot | Lifecycle | Operator | ActivityQuery | Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
+  ConfigError | StoreUnavailable
+> => Layer.provideMerge(OrchestratorFromConfig(options), ConfigLive(options))
+
+/** `OrchestratorLive` over a ConfigResolver the caller provides (what `oneiric run` builds). */
+export const OrchestratorFromConfig = (options: Omit<OrchestratorOptions, keyof ConfigOptions> = {}): Layer.Layer<
+  HealthSnapshot | Lifecycle | Operator | ActivityQuery | Instances | WorkGate | Supervisor | ActivityStore,
+  StoreUnavailable,
+  ConfigResolver
+> =>
+  HealthSnapshot.layerFile().pipe(
+    Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
+    Layer.provideMerge(Layer.merge(Operator.layer, ActivityQuery.layer)),
+    Layer.provideMerge(RuntimeFromConfig(options))
   )

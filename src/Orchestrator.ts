@@ -1,7 +1,7 @@
 /**
- * The orchestrator behind `oneiric run`: the Layers (`OrchestratorLive`) and the process lifecycle
- * (`orchestrate`): build everything, serve until a signal, then shut down within the budget.
- * Loaded only by `run` (and embedding apps), so other commands start without the HTTP stack.
+ * The process lifecycle of `oneiric run`: build the orchestrator's Layers (MainLive) plus the HTTP
+ * server and the demo, serve until SIGTERM/SIGINT, then shut down within the budget and return what
+ * had to be interrupted. Loaded only by `run`, so other commands start without the HTTP stack.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -9,75 +9,41 @@ import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
-import type { ActivityStore } from "./ActivityStore.js"
-import type { ConfigResolver } from "./ConfigResolver.js"
+import { ConfigResolver } from "./ConfigResolver.js"
 import { DemoLive } from "./Demo.js"
-import type { ConfigError, StoreUnavailable } from "./Domain/Errors.js"
 import { HealthSnapshot } from "./HealthSnapshot.js"
 import { HttpLive, readinessOf } from "./Http.js"
-import type { Instances } from "./Instances.js"
 import { Lifecycle } from "./Lifecycle.js"
-import { ConfigLive, RuntimeFromConfig } from "./MainLive.js"
-import type { RuntimeOptions } from "./MainLive.js"
+import { OrchestratorFromConfig } from "./MainLive.js"
 import { Metrics } from "./Metrics.js"
+import { ProcessSignals } from "./ProcessSignals.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
-/** How often the shutdown checks whether in-flight work has finished. */
-const DRAIN_CHECK_MS = 20
-
-export interface OrchestratorOptions extends RuntimeOptions {
-  /** Where the health snapshot goes (default: the configuration's `paths.health_path`). */
-  readonly healthPath?: string | undefined
-  readonly healthHeartbeatMs?: number | undefined
-  readonly checkIntervalMs?: number | undefined
+export interface RunOptions {
+  /** Add the sample workload. */
+  readonly demo: boolean
 }
 
-type OrchestratorLayerOptions = Pick<OrchestratorOptions, "healthPath" | "healthHeartbeatMs" | "checkIntervalMs" | "heartbeatMs">
-
-/**
- * `RuntimeLive` plus the lifecycle registry and the health snapshot writer. The health layer is
- * released first, so the stop snapshot is written while the supervisor is still up.
- */
-export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer<
-  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore | ConfigResolver,
-  ConfigError | StoreUnavailable
-> => Layer.provideMerge(OrchestratorFromConfig(options), ConfigLive(options))
-
-/** `OrchestratorLive` over a ConfigResolver the caller provides (what `oneiric run` builds). */
-export const OrchestratorFromConfig = (options: OrchestratorLayerOptions = {}): Layer.Layer<
-  HealthSnapshot | Lifecycle | Instances | WorkGate | Supervisor | ActivityStore,
-  StoreUnavailable,
-  ConfigResolver
-> =>
-  HealthSnapshot.layerFile({ path: options.healthPath, heartbeatMs: options.healthHeartbeatMs }).pipe(
-    Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
-    Layer.provideMerge(RuntimeFromConfig(options))
-  )
-
-export interface RunOptions {
-  readonly host: string
-  readonly port: number
-  readonly demo: boolean
-  readonly healthPath: string | undefined
-  readonly healthHeartbeatMs: number | undefined
-  readonly budgetMs: number
+/** How a run ended: how much work was still running when the shutdown budget was spent (and was interrupted). */
+export interface RunOutcome {
+  readonly interrupted: number
 }
 
 export const orchestrate = (options: RunOptions) =>
   // Only the wait for a signal is interruptible: the shutdown that follows always runs to the end.
   Effect.uninterruptibleMask((restore) =>
     Effect.gen(function*() {
+      const config = yield* ConfigResolver
       const scope = yield* Scope.make()
-      const core = OrchestratorFromConfig({ healthPath: options.healthPath, healthHeartbeatMs: options.healthHeartbeatMs })
       const served = Layer.mergeAll(
         Layer.unwrapEffect(Effect.map(HealthSnapshot, (health) =>
-          HttpLive({ host: options.host, port: options.port, readiness: Effect.map(health.current, readinessOf) }))).pipe(Layer.provide(Metrics.layer)),
+          HttpLive({ host: config.http.host, port: config.http.port, readiness: Effect.map(health.current, readinessOf) }))).pipe(Layer.provide(Metrics.layer)),
         options.demo ? DemoLive : Layer.empty
       )
       // Built interruptibly: fibers inherit the region they are forked in, and the layer's background
       // fibers must stay interruptible for the scope to close.
-      const context = yield* restore(Layer.buildWithScope(Layer.provideMerge(served, core), scope)).pipe(
+      const context = yield* restore(Layer.buildWithScope(Layer.provideMerge(served, OrchestratorFromConfig()), scope)).pipe(
         Effect.onError(() => Scope.close(scope, Exit.void))
       )
       const supervisor = Context.get(context, Supervisor)
@@ -96,27 +62,18 @@ export const orchestrate = (options: RunOptions) =>
       yield* Scope.addFinalizer(scope, Effect.sync(() => process.off("SIGHUP", onHangup)))
       yield* Effect.forkIn(Effect.interruptible(Effect.forever(Effect.zipRight(Queue.take(hangups), reload))), scope)
 
-      yield* Effect.exit(restore(Effect.never))
+      const signals = yield* ProcessSignals
+      const signal = yield* Effect.exit(restore(signals.next))
 
-      yield* Effect.logInfo("run: stopping: readiness is off, new work is refused").pipe(Effect.annotateLogs({ budget_ms: options.budgetMs }))
+      yield* Effect.logInfo("run: stopping: readiness is off, new work is refused").pipe(
+        Effect.annotateLogs({ signal: Exit.isSuccess(signal) ? signal.value : "interrupted", budget_ms: config.shutdown_timeout_ms })
+      )
       yield* supervisor.beginShutdown
       yield* health.beginShutdown
-      const finished = yield* waitForIdle(gate, options.budgetMs)
-      const left = gate.inflightAll().reduce((n, c) => n + c.count, 0)
-      if (!finished) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: left }))
+      const idle = yield* gate.awaitIdle(config.shutdown_timeout_ms)
+      if (!idle.drained) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: idle.remaining }))
       yield* Scope.close(scope, Exit.void)
-      yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted: left }))
-      // The signal interrupted this fiber, so the exit code cannot travel as a value: bin.ts reads it here.
-      process.exitCode = finished ? 0 : 1
+      yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted: idle.remaining }))
+      return { interrupted: idle.remaining } satisfies RunOutcome
     })
   )
-
-const waitForIdle = (gate: WorkGate["Type"], budgetMs: number) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + budgetMs
-    while (gate.inflightAll().length > 0) {
-      if (Date.now() >= deadline) return false
-      yield* Effect.sleep(Math.min(DRAIN_CHECK_MS, Math.max(1, deadline - Date.now())))
-    }
-    return true
-  })

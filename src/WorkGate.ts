@@ -8,6 +8,7 @@ import * as Layer from "effect/Layer"
 import { ActivityKey, covers, isWildcard } from "./Domain/ActivityKey.js"
 import type { Domain } from "./Domain/Domain.js"
 import { InflightCount } from "./Domain/Instance.js"
+import { rowId } from "./Domain/Rules.js"
 import type { WorkRejected } from "./Domain/Supervision.js"
 import { Supervisor } from "./Supervisor.js"
 
@@ -32,6 +33,8 @@ export interface WorkGateService {
   readonly isDraining: (domain: Domain, key: string) => boolean
   /** Wait until nothing runs under the key, at most `timeoutMs`. */
   readonly awaitDrained: (domain: Domain, key: string, timeoutMs: number) => Effect.Effect<DrainOutcome>
+  /** Wait until nothing runs under any key, at most `timeoutMs` (the shutdown budget). */
+  readonly awaitIdle: (timeoutMs: number) => Effect.Effect<DrainOutcome>
   /** How many runs were refused, by domain and the state that refused them (for /metrics). */
   readonly rejections: () => ReadonlyArray<{ readonly domain: Domain; readonly state: WorkRejected["state"]; readonly count: number }>
   /** Called whenever a key's count drops to zero (the instance publisher listens). */
@@ -48,13 +51,13 @@ interface Counter {
   n: number
 }
 
-export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
+const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
   const counts = new Map<string, Counter>()
   const listeners = new Set<(domain: Domain, key: string) => void>()
   const refusals = new Map<string, { domain: Domain; state: WorkRejected["state"]; count: number }>()
 
   const refuse = (refused: WorkRejected) => {
-    const id = refused.domain + "\u0000" + refused.state
+    const id = `${refused.domain}:${refused.state}`
     const tally = refusals.get(id)
     if (tally === undefined) refusals.set(id, { domain: refused.domain, state: refused.state, count: 1 })
     else tally.count++
@@ -75,7 +78,7 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
         const refused = supervisor.refusal(domain, key)
         if (refused !== null) return refuse(refused)
       }
-      const id = domain + "\u0000" + key
+      const id = rowId(domain, key)
       let counter = counts.get(id)
       if (counter === undefined) counts.set(id, (counter = { domain, key, n: 0 }))
       counter.n++
@@ -92,7 +95,7 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
     })
 
   const inflight = (domain: Domain, key: string) => {
-    if (!isWildcard(key)) return counts.get(domain + "\u0000" + key)?.n ?? 0
+    if (!isWildcard(key)) return counts.get(rowId(domain, key))?.n ?? 0
     let total = 0
     for (const counter of counts.values()) if (counter.domain === domain && covers(key, counter.key)) total += counter.n
     return total
@@ -103,6 +106,31 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
     return () => void listeners.delete(listener)
   }
 
+  const total = () => {
+    let n = 0
+    for (const counter of counts.values()) n += counter.n
+    return n
+  }
+
+  /** Resolves when `remaining()` reaches zero (checked whenever a key goes idle), or at the timeout (the Clock's). */
+  const awaitZero = (remaining: () => number, timeoutMs: number) =>
+    Effect.async<DrainOutcome>((resume) => {
+      if (remaining() === 0) return resume(Effect.succeed({ drained: true, remaining: 0 }))
+      const stop = onIdle(() => {
+        if (remaining() === 0) {
+          stop()
+          resume(Effect.succeed({ drained: true, remaining: 0 }))
+        }
+      })
+      return Effect.sync(stop)
+    }).pipe(
+      Effect.timeoutTo({
+        duration: timeoutMs,
+        onSuccess: (outcome) => outcome,
+        onTimeout: () => ({ drained: false, remaining: remaining() })
+      })
+    )
+
   return {
     run,
     inflight,
@@ -110,23 +138,8 @@ export const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService =>
       [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
     isDraining: (domain, key) => supervisor.isDraining(domain, key),
     rejections: () => [...refusals.values()].map((r) => ({ ...r })),
-    awaitDrained: (domain, key, timeoutMs) =>
-      Effect.async<DrainOutcome>((resume) => {
-        if (inflight(domain, key) === 0) return resume(Effect.succeed({ drained: true, remaining: 0 }))
-        const stop = onIdle(() => {
-          if (inflight(domain, key) === 0) {
-            stop()
-            resume(Effect.succeed({ drained: true, remaining: 0 }))
-          }
-        })
-        return Effect.sync(stop)
-      }).pipe(
-        Effect.timeoutTo({
-          duration: timeoutMs,
-          onSuccess: (outcome) => outcome,
-          onTimeout: () => ({ drained: false, remaining: inflight(domain, key) })
-        })
-      ),
+    awaitDrained: (domain, key, timeoutMs) => awaitZero(() => inflight(domain, key), timeoutMs),
+    awaitIdle: (timeoutMs) => awaitZero(total, timeoutMs),
     onIdle
   }
 }

@@ -2,9 +2,8 @@
 /** The `oneiric` executable: the one runMain. */
 import * as NodeFileSystem from "@effect/platform-node/NodeFileSystem"
 import * as NodePath from "@effect/platform-node/NodePath"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeTerminal from "@effect/platform-node/NodeTerminal"
-import * as Cause from "effect/Cause"
+import { makeRunMain } from "@effect/platform/Runtime"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -12,25 +11,45 @@ import { cli } from "./Cli.js"
 import { hoistRootOptions } from "./Cli/Argv.js"
 import { reportExit } from "./Cli/Failure.js"
 import { LoggerLive } from "./MainLive.js"
+import { makeSignalHub, ProcessSignals } from "./ProcessSignals.js"
+import type { ShutdownSignal } from "./ProcessSignals.js"
 
 const argv = hoistRootOptions(process.argv)
+const signals = makeSignalHub()
 
 // What @effect/cli needs, and no more (NodeContext would also load child_process and workers: ~5 ms).
-const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive)
+const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive, ProcessSignals.layer(signals))
 
-reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.isTTY }).pipe(
-  Effect.provide(PlatformLive),
-  NodeRuntime.runMain({
-    disableErrorReporting: true,
-    disablePrettyLogger: true,
-    // `run` ends by a signal (the fiber is interrupted) and leaves its exit code in process.exitCode.
-    teardown: (exit, onExit) =>
-      onExit(
-        Exit.isSuccess(exit) && typeof exit.value === "number"
-          ? exit.value
-          : Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)
-          ? Number(process.exitCode ?? 0)
-          : 1
-      )
+/**
+ * NodeRuntime.runMain, except that SIGTERM/SIGINT go to a command waiting for them (`run` shuts down
+ * gracefully and returns its outcome) and interrupt the program only when none is.
+ */
+const runMain = makeRunMain(({ fiber, teardown }) => {
+  const keepAlive = setInterval(() => undefined, 2 ** 31 - 1)
+  let interrupted = false
+  const onSignal = (signal: ShutdownSignal) => () => {
+    if (signals.deliver(signal)) return
+    interrupted = true
+    fiber.unsafeInterruptAsFork(fiber.id())
+  }
+  const onTerm = onSignal("SIGTERM")
+  const onInt = onSignal("SIGINT")
+  process.on("SIGTERM", onTerm)
+  process.on("SIGINT", onInt)
+  fiber.addObserver((exit) => {
+    process.off("SIGTERM", onTerm)
+    process.off("SIGINT", onInt)
+    clearInterval(keepAlive)
+    // Exit at once only when there is something to say; otherwise let stdout drain and the loop end.
+    teardown(exit, (code) => {
+      if (interrupted || code !== 0) process.exit(code)
+    })
   })
-)
+})
+
+runMain(reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.isTTY }).pipe(Effect.provide(PlatformLive)), {
+  disableErrorReporting: true,
+  disablePrettyLogger: true,
+  // reportExit has printed any failure and returns the exit code; an interrupted program (Ctrl-C) exits 130.
+  teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 130)
+})

@@ -3,8 +3,8 @@
  * Embedding apps provide their own Layers in place of these where they need to.
  */
 export { ActivityStore } from "./ActivityStore.js"
-export type { ActivityStoreService, ChangeBatch, HistoryFilter, ListFilter, TransitionRequest, TransitionResult } from "./ActivityStore.js"
-export { effectiveState, nextRow } from "./ActivityStore/Rules.js"
+export { effectiveState, nextRow } from "./Domain/Rules.js"
+export * from "./Domain/Store.js"
 export { ConfigResolver } from "./ConfigResolver.js"
 export type { ConfigOptions } from "./ConfigResolver.js"
 export * from "./Domain/Activity.js"
@@ -15,10 +15,17 @@ export * from "./Domain/Errors.js"
 export * from "./Domain/Report.js"
 export * from "./Domain/Instance.js"
 export * from "./Domain/Supervision.js"
-export { ConfigLive, LoggerLive, RuntimeFromConfig, RuntimeLive, RuntimeLive as layer, StoreLive } from "./MainLive.js"
-export type { RuntimeOptions } from "./MainLive.js"
-export { OrchestratorFromConfig, OrchestratorLive } from "./Orchestrator.js"
-export type { OrchestratorOptions } from "./Orchestrator.js"
+export {
+  ConfigLive, LoggerLive, OperatorLive, OrchestratorFromConfig, OrchestratorLive, QueryLive, RuntimeFromConfig, RuntimeLive,
+  RuntimeLive as layer, StoreLive
+} from "./MainLive.js"
+export type { OrchestratorOptions, RuntimeOptions } from "./MainLive.js"
+export { ActivityQuery } from "./ActivityQuery.js"
+export type { ActivityQueryService, ReportQuery } from "./ActivityQuery.js"
+export { Operator } from "./Operator.js"
+export type { OperatorService, TransitionOptions } from "./Operator.js"
+export { HealthProbe } from "./HealthProbe.js"
+export type { HealthProbeService } from "./HealthProbe.js"
 export * from "./Domain/Health.js"
 export { HealthSnapshot } from "./HealthSnapshot.js"
 export type { HealthSnapshotService } from "./HealthSnapshot.js"

@@ -19,9 +19,9 @@ import type { ResolvedConfigFields } from "../src/Domain/Config.js"
 import type { Domain } from "../src/Domain/Domain.js"
 import { ComponentHealth, InstanceInfo, RuntimeHealthSnapshot } from "../src/Domain/Health.js"
 import { SupervisorStatus } from "../src/Domain/Supervision.js"
-import {
-  buildSnapshot, HealthSnapshot, parseSnapshot, readSnapshotFile, snapshotJson, writeFileAtomic
-} from "../src/HealthSnapshot.js"
+import { parseSnapshot, snapshotJson } from "../src/Domain/Health.js"
+import { readSnapshotFile } from "../src/HealthProbe.js"
+import { buildSnapshot, HealthSnapshot, writeFileAtomic } from "../src/HealthSnapshot.js"
 import type { SnapshotInput, SnapshotSink } from "../src/HealthSnapshot.js"
 import { Instances } from "../src/Instances.js"
 import { Lifecycle } from "../src/Lifecycle.js"

@@ -56,7 +56,7 @@ describe("Lifecycle", () => {
       expect((yield* healthOf("service", "ok"))?.last_health_at).not.toBeNull()
       expect(yield* healthOf("service", "slow-disk")).toMatchObject({ state: "degraded", last_error: null })
       expect(yield* healthOf("service", "db")).toMatchObject({ state: "failed", last_error: "connection refused" })
-      expect(yield* healthOf("service", "buggy")).toMatchObject({ state: "failed", last_error: "bug" })
+      expect(yield* healthOf("service", "buggy")).toMatchObject({ state: "failed", last_error: "defect: bug" })
       expect(yield* healthOf("service", "hung")).toMatchObject({ state: "failed", last_error: "timed out after 100 ms", last_duration_ms: 100 })
     }).pipe(Effect.provide(Lifecycle.layer())))
 

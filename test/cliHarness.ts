@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect"
 import { cli } from "../src/Cli.js"
 import { hoistRootOptions } from "../src/Cli/Argv.js"
 import { reportExit } from "../src/Cli/Failure.js"
+import { makeSignalHub, ProcessSignals } from "../src/ProcessSignals.js"
 
 export interface CliResult {
   readonly code: number
@@ -24,7 +25,8 @@ export const runCli = (...args: ReadonlyArray<string>) =>
     const argv = hoistRootOptions(["node", "oneiric", ...args])
     const code = yield* reportExit(cli(argv), { json: argv.includes("--json"), plain: true }).pipe(
       Effect.withConsole(mock),
-      Effect.provide(NodeContext.layer)
+      Effect.provide(NodeContext.layer),
+      Effect.provide(ProcessSignals.layer(makeSignalHub()))
     )
     return { code, stdout: stdout.join("\n"), stderr: stderr.join("\n") } satisfies CliResult
   })

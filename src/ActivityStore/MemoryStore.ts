@@ -4,12 +4,11 @@
  */
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
 import { Transition } from "../Domain/Activity.js"
 import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { InstanceReport } from "../Domain/Instance.js"
-import { byDomainThenKey, effectiveState, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
-import type { TransitionRequest } from "./Rules.js"
+import { byDomainThenKey, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
+import type { ActivityStoreService, ChangeBatch, TransitionRequest, TransitionResult } from "../Domain/Store.js"
 
 export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
   const rows = new Map<string, ActivityEntry>()
@@ -75,7 +74,6 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
           .filter((row) => filter?.state === undefined || listedState(row, now) === filter.state)
           .sort(byDomainThenKey)
       ),
-    effective: (domain, key) => withNow((now) => effectiveState(domain, key, (k) => rows.get(rowId(domain, k)), now)),
     transition: (request) =>
       withNow((now): TransitionResult => {
         const { after, before, due, stored } = plan(request, now)

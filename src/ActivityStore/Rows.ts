@@ -28,7 +28,7 @@ export interface HistoryRow extends ActivityRow {
 }
 
 export const isDomain = Schema.is(Domain)
-export const utc = (millis: number | null) => (millis === null ? null : DateTime.unsafeMake(Number(millis)))
+const utc = (millis: number | null) => (millis === null ? null : DateTime.unsafeMake(Number(millis)))
 export const millis = (at: DateTime.Utc | null) => (at === null ? null : DateTime.toEpochMillis(at))
 // Keys come from the store, which may hold rows written by other tools: trust them as stored.
 export const storedKey = (key: string) => ActivityKey.make(key, { disableValidation: true })

@@ -8,15 +8,15 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ActivityStoreService, ChangeBatch, TransitionResult } from "../ActivityStore.js"
 import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { Domain } from "../Domain/Domain.js"
-import { StoreUnavailable } from "../Domain/Errors.js"
+import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
 import { activityColumns, historyColumns, isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
-import { byDomainThenKey, effectiveState, keysToRead, listedState, nextRow, recordedRow, rowId } from "./Rules.js"
-import type { TransitionRequest } from "./Rules.js"
+import { byDomainThenKey, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
+import { resetBatch } from "../Domain/Store.js"
+import type { ActivityStoreService, ChangeBatch, TransitionRequest, TransitionResult } from "../Domain/Store.js"
 
 /** How many change-feed rows to keep; a supervisor further behind than this reloads everything. */
 export const CHANGES_KEPT = 10_000
@@ -62,7 +62,7 @@ export const makeSqlStore = (describe: string, file: string | null) =>
     let ownWrites = 0
 
     const unavailable = (operation: string) => (error: SqlError) =>
-      new StoreUnavailable({ store: describe, message: `${operation} failed on ${describe}: ${rootMessage(error)}` })
+      new StoreUnavailable({ store: describe, message: `${operation} failed on ${describe}: ${errorMessage(error)}` })
 
     const selectRow = (domain: string, key: string) =>
       Effect.map(
@@ -144,8 +144,7 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         const tail = Number(bounds?.tail ?? 0)
         if (head === seq) return { seq, reset: false, changed: [] } satisfies ChangeBatch
         if (seq > head || (tail > 0 && seq < tail - 1)) {
-          const rows = entries(yield* sql<ActivityRow>`SELECT * FROM activity`)
-          return { seq: head, reset: true, changed: rows.map((entry) => ({ domain: entry.domain, key: entry.key, entry })) } satisfies ChangeBatch
+          return resetBatch({ seq: head, entries: entries(yield* sql<ActivityRow>`SELECT * FROM activity`) })
         }
         const keys = yield* sql<{ domain: string; key: string }>`
           SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}`
@@ -193,12 +192,6 @@ export const makeSqlStore = (describe: string, file: string | null) =>
             .filter((row) => filter?.state === undefined || listedState(row, now) === filter.state)
             .sort(byDomainThenKey)
         }).pipe(Effect.mapError(unavailable("list"))),
-      effective: (domain, key) =>
-        Effect.gen(function*() {
-          const rows = entries(yield* sql<ActivityRow>`SELECT * FROM activity WHERE domain = ${domain} AND ${sql.in("key", keysToRead(key))}`)
-          const byKey = new Map(rows.map((row) => [row.key as string, row]))
-          return effectiveState(domain, key, (k) => byKey.get(k), yield* DateTime.now)
-        }).pipe(Effect.mapError(unavailable("effective state"))),
       transition,
       preview,
       history: (filter) => {
@@ -240,9 +233,3 @@ export const makeSqlStore = (describe: string, file: string | null) =>
     }
     return service
   })
-
-/** The innermost message: SqlError wraps the driver's error (`database is locked`, `file is not a database`). */
-export const rootMessage = (error: unknown): string => {
-  if (error instanceof Error && error.cause instanceof Error) return rootMessage(error.cause)
-  return error instanceof Error ? error.message : String(error)
-}

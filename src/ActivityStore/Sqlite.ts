@@ -14,11 +14,12 @@ import * as Schedule from "effect/Schedule"
 import * as Scope from "effect/Scope"
 import * as fs from "node:fs"
 import * as path from "node:path"
-import type { ActivityStoreService, ChangeBatch } from "../ActivityStore.js"
-import { StoreUnavailable } from "../Domain/Errors.js"
+import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
+import { resetBatch } from "../Domain/Store.js"
+import type { ActivityStoreService, ChangeBatch } from "../Domain/Store.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { makeSqliteWriter } from "./SqliteWriter.js"
-import { makeSqlStore, rootMessage } from "./SqlStore.js"
+import { makeSqlStore } from "./SqlStore.js"
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000
 const busyTimeoutOf = (options: SqliteOptions) => Math.max(0, Math.round(options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS))
@@ -40,7 +41,7 @@ export interface SqliteOptions {
 export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
   const { filename } = options
   const failed = (what: string) => (cause: Cause.Cause<unknown>) =>
-    new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${rootMessage(Cause.squash(cause))}` })
+    new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${errorMessage(Cause.squash(cause))}` })
   const prepare = Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutOf(options)}`)
@@ -126,12 +127,11 @@ export const makeSqliteStore = (options: SqliteOptions) =>
           // A reopened file: positions in the old feed mean nothing here, so hand over the whole state.
           return Effect.map(store().snapshot, (snapshot) => {
             generationFed = generation
-            return { seq: snapshot.seq, reset: true, changed: snapshot.entries.map((entry) => ({ domain: entry.domain, key: entry.key, entry })) }
+            return resetBatch(snapshot)
           })
         }),
       get: (domain, key) => Effect.suspend(() => store().get(domain, key)),
       list: (filter) => Effect.suspend(() => store().list(filter)),
-      effective: (domain, key) => Effect.suspend(() => store().effective(domain, key)),
       transition: (request) => Effect.suspend(() => store().transition(request)),
       preview: (request) => Effect.suspend(() => store().preview(request)),
       history: (filter) => Effect.suspend(() => store().history(filter)),

@@ -8,14 +8,13 @@
 import Database from "better-sqlite3"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import type { StoreSnapshot, TransitionResult } from "../ActivityStore.js"
 import type { ActivityEntry, Transition, TransitionAction } from "../Domain/Activity.js"
-import { StoreUnavailable } from "../Domain/Errors.js"
+import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { activityColumns, historyColumns, makeInterner, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
-import { nextRow, recordedRow } from "./Rules.js"
-import type { TransitionRequest } from "./Rules.js"
-import { CHANGES_KEPT, PRUNE_EVERY, rootMessage } from "./SqlStore.js"
+import { nextRow, recordedRow } from "../Domain/Rules.js"
+import type { StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
+import { CHANGES_KEPT, PRUNE_EVERY } from "./SqlStore.js"
 
 export interface SqliteWriter {
   readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
@@ -106,7 +105,7 @@ export const makeSqliteWriter = (filename: string, busyTimeoutMs: number, descri
     const use = <A>(what: string, f: (n: ReturnType<typeof openNative>) => A) =>
       Effect.try({
         try: () => f(native ??= openNative(filename, busyTimeoutMs)),
-        catch: (cause) => new StoreUnavailable({ store: describe, message: `${what} failed on ${describe}: ${rootMessage(cause)}` })
+        catch: (cause) => new StoreUnavailable({ store: describe, message: `${what} failed on ${describe}: ${errorMessage(cause)}` })
       })
     const writer: SqliteWriter = {
       snapshot: use("loading the state", (n) => n.load.deferred()),

@@ -9,7 +9,8 @@ import { DuplicateHandler, HandlerDelivered, HandlerFailed, HandlerRejected } fr
 import type { HandlerOutcome, HandlerResult } from "../Domain/Dispatch.js"
 import { Supervisor } from "../Supervisor.js"
 import { WorkGate } from "../WorkGate.js"
-import { causeMessage, runWhenOpen } from "./Units.js"
+import { causeMessage } from "../Domain/Errors.js"
+import { runWhenOpen } from "./Units.js"
 
 /** `drop`: a refused handler is skipped for this event; `defer`: wait for its key, at most `timeoutMs`. */
 export type HandlerPolicy = "drop" | { readonly defer: { readonly timeoutMs: number } }

@@ -3,11 +3,9 @@
  * Also the waiting helpers the event and workflow bridges share: wait for a refused key to reopen
  * by following the supervisor's deltas, never by polling.
  */
-import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import * as Stream from "effect/Stream"
 import type { Domain } from "../Domain/Domain.js"
@@ -76,21 +74,3 @@ export const runWhenOpen = <A, R>(attempt: Effect.Effect<A, WorkRejected, R>, wa
       waited = true
     }
   })
-
-/** One line for a failed handler or node: its error's message, else the defect, else "interrupted". */
-export const causeMessage = (cause: Cause.Cause<unknown>): string => {
-  const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) return messageOf(failure.value)
-  const defect = Cause.dieOption(cause)
-  if (Option.isSome(defect)) return `defect: ${messageOf(defect.value)}`
-  return Cause.isInterruptedOnly(cause) ? "interrupted" : Cause.pretty(cause)
-}
-
-const messageOf = (error: unknown): string => {
-  if (typeof error === "object" && error !== null) {
-    const message = "message" in error && typeof error.message === "string" ? error.message : ""
-    if (message !== "") return message
-    if ("_tag" in error && typeof error._tag === "string") return error._tag
-  }
-  return String(error)
-}

@@ -10,7 +10,8 @@ import { InvalidWorkflow, NodeFailed, NodeSkipped, NodeSucceeded, Refusal, Workf
 import type { NodeResult } from "../Domain/Dispatch.js"
 import { Supervisor } from "../Supervisor.js"
 import { WorkGate } from "../WorkGate.js"
-import { causeMessage, runWhenOpen } from "./Units.js"
+import { causeMessage } from "../Domain/Errors.js"
+import { runWhenOpen } from "./Units.js"
 
 export interface WorkflowNode<R = never> {
   readonly id: string

@@ -4,14 +4,14 @@ import * as Options from "@effect/cli/Options"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ActivityStore } from "../ActivityStore.js"
+import { ActivityQuery } from "../ActivityQuery.js"
 import type { Transition } from "../Domain/Activity.js"
 import { ActivityReport, HistoryReport } from "../Domain/Report.js"
-import { StoreLive } from "../MainLive.js"
-import { buildActivityReport } from "./ActivityReport.js"
+import { QueryLive } from "../MainLive.js"
 import * as Input from "./Input.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
+import { withLayer } from "./Root.js"
 import { cell, table } from "./Table.js"
 
 const options = {
@@ -32,17 +32,14 @@ export const activityCommand = Command.make("activity", options, (args) =>
     const state = Option.isSome(args.state) ? yield* Input.state(args.state.value) : undefined
     const key = Option.isSome(args.key) ? yield* Input.key(Option.none(), args.key) : undefined
     const limit = yield* Input.limit(args.limit)
-    yield* Effect.provide(
-      Effect.gen(function*() {
-        const store = yield* ActivityStore
-        if (args.history) {
-          const report = new HistoryReport({ store: store.describe, history: yield* store.history({ domain, key, limit }) })
-          return yield* print(args.json, HistoryReport, report, describeHistory)
-        }
-        yield* print(args.json, ActivityReport, yield* buildActivityReport({ domain, state, key }), describeActivity)
-      }),
-      StoreLive
-    )
+    yield* Effect.gen(function*() {
+      const query = yield* ActivityQuery
+      if (args.history) {
+        const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
+        return yield* print(args.json, HistoryReport, report, describeHistory)
+      }
+      yield* print(args.json, ActivityReport, yield* query.report({ domain, state, key }), describeActivity)
+    }).pipe(withLayer(QueryLive))
   })).pipe(Command.withDescription("List paused, draining and noted keys, or their history (--history)"))
 
 const when = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))

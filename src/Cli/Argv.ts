@@ -2,7 +2,7 @@
  * @effect/cli only accepts root options before the subcommand; operators type them anywhere
  * (`oneiric pause … --profile serverless`). Move root options that follow the subcommand in front of it.
  */
-export const ROOT_OPTIONS = ["--config", "--profile", "--cache-dir"] as const
+const ROOT_OPTIONS = ["--config", "--profile", "--cache-dir"] as const
 
 const rootOptionOf = (token: string) =>
   ROOT_OPTIONS.find((name) => token === name || token.startsWith(`${name}=`))

@@ -7,12 +7,14 @@ import * as Option from "effect/Option"
 import { DrainReport } from "../Domain/Drain.js"
 import type { DrainWait } from "../Domain/Drain.js"
 import { DrainTimedOut, InvalidInput } from "../Domain/Errors.js"
-import { StoreLive } from "../MainLive.js"
+import { OperatorLive } from "../MainLive.js"
+import { Operator } from "../Operator.js"
 import { waitForDrain } from "./DrainWait.js"
 import * as Input from "./Input.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
-import { applyTransition, describeTransition, runTransition, validateTransition } from "./Transition.js"
+import { withLayer } from "./Root.js"
+import { describeTransition, runTransition, validateTransition } from "./Transition.js"
 
 const DEFAULT_TIMEOUT = "30s"
 
@@ -33,9 +35,8 @@ export const drainCommand = Command.make("drain", options, (args) => {
     if (args.clear || args.dryRun) return yield* new InvalidInput({ message: "--wait cannot be combined with --clear or --dry-run" })
     const timeoutMs = yield* Input.duration("--timeout", Option.getOrElse(args.timeout, () => DEFAULT_TIMEOUT))
     const request = yield* validateTransition("drain", args)
-    const report = yield* Effect.provide(
-      Effect.gen(function*() {
-        const drain = yield* applyTransition(request, false)
+    const report = yield* Effect.gen(function*() {
+        const drain = yield* Effect.flatMap(Operator, (operator) => operator.transition(request))
         if (!args.json) yield* Console.log(describeTransition(drain))
         const wait = yield* waitForDrain({
           domain: drain.domain,
@@ -45,9 +46,7 @@ export const drainCommand = Command.make("drain", options, (args) => {
           progress: args.json ? "none" : process.stdout.isTTY ? "tty" : "lines"
         })
         return new DrainReport({ drain, wait })
-      }),
-      StoreLive
-    )
+      }).pipe(withLayer(OperatorLive))
     yield* print(args.json, DrainReport, report, (r) => describeWait(r.wait))
     if (!report.wait.drained) {
       return yield* new DrainTimedOut({

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect"
 import { ActivityStore } from "../ActivityStore.js"
 import type { Domain } from "../Domain/Domain.js"
 import { DrainWait } from "../Domain/Drain.js"
-import { inflightUnder } from "./Inflight.js"
+import { inflightUnder } from "../Domain/Inflight.js"
 
 /** How often the instance table is read while waiting: the drain returns within this of the last completion's publish. */
 const POLL_MS = 20

@@ -4,13 +4,33 @@ import * as Cause from "effect/Cause"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Match from "effect/Match"
 import * as Option from "effect/Option"
-import { ConfigError, DrainTimedOut, ExitCode, InvalidInput, StoreUnavailable } from "../Domain/Errors.js"
-import { NotReady } from "../Domain/Health.js"
+import { CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
+import type { ConfigError, DrainTimedOut, InvalidInput, StoreUnavailable, WorkInterrupted } from "../Domain/Errors.js"
+import { causeMessage } from "../Domain/Errors.js"
+import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
 
+/** Exit codes of the `oneiric` CLI (DESIGN §7; README "Exit codes"). */
+const ExitCode = {
+  ok: 0,
+  failure: 1,
+  invalid: 2,
+  notReady: 3,
+  drainTimeout: 4,
+  storeUnavailable: 5,
+  /** Interrupted by SIGINT/SIGTERM (a command other than `run`, which shuts down and reports). */
+  interrupted: 130
+} as const
+
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
+
+/** Control characters escaped, so a message stays one line and cannot move a terminal's cursor. */
+const oneLine = (text: string): string =>
+  text.replace(new RegExp(CONTROL_CHARACTERS.source, "g"), (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 /** The first meaningful line of what @effect/cli printed for a usage error. */
 const firstLine = (text: string) =>
@@ -24,22 +44,30 @@ interface Outcome {
   readonly reported?: boolean
 }
 
-const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | undefined => {
+/** Every error a command can fail with; `reportExit` only accepts programs whose errors are all mapped here. */
+export type CommandError = InvalidInput | ConfigError | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
+
+/** The exit code of every error: the CLI owns this mapping, not the domain. */
+const outcomeOfError = (usageText: string) =>
+  Match.type<CommandError | ValidationError.ValidationError>().pipe(
+    Match.tags({
+      InvalidInput: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
+      ConfigError: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
+      StoreUnavailable: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.storeUnavailable }),
+      // These commands already printed their JSON report (the remaining counts, the reasons): one document on stdout.
+      DrainTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
+      NotReady: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.notReady, reported: true }),
+      WorkInterrupted: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.failure })
+    }),
+    // What @effect/cli rejected while parsing: it printed the usage text, whose first line says what.
+    Match.orElse((): Outcome => ({ tag: "InvalidUsage", message: `${firstLine(usageText)} (see --help)`, exitCode: ExitCode.invalid }))
+  )
+
+const outcomeOf = (cause: Cause.Cause<CommandError | ValidationError.ValidationError>, usageText: string): Outcome | undefined => {
   if (Cause.isInterruptedOnly(cause)) return undefined
   const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure)) {
-    const error = failure.value
-    if (error instanceof InvalidInput || error instanceof ConfigError || error instanceof StoreUnavailable) {
-      return { tag: error._tag, message: error.message, exitCode: error.exitCode }
-    }
-    // The command already printed its JSON report (with the remaining counts): one document on stdout.
-    if (error instanceof DrainTimedOut || error instanceof NotReady) return { tag: error._tag, message: error.message, exitCode: error.exitCode, reported: true }
-    if (ValidationError.isValidationError(error)) {
-      return { tag: "InvalidUsage", message: `${firstLine(usageText)} (see --help)`, exitCode: ExitCode.invalid }
-    }
-  }
-  const squashed = Cause.squash(cause)
-  return { tag: "UnexpectedFailure", message: `unexpected failure: ${squashed instanceof Error ? squashed.message : String(squashed)}`, exitCode: ExitCode.failure }
+  if (Option.isSome(failure)) return outcomeOfError(usageText)(failure.value)
+  return { tag: "UnexpectedFailure", message: `unexpected failure: ${causeMessage(cause)}`, exitCode: ExitCode.failure }
 }
 
 /**
@@ -47,7 +75,7 @@ const outcomeOf = (cause: Cause.Cause<unknown>, usageText: string): Outcome | un
  * Returns the exit code; a failure has been printed by then. With `plain`, ANSI styling (which
  * @effect/cli always adds to help text) is removed from stdout, for pipes and files.
  */
-export const reportExit = <E, R>(program: Effect.Effect<void, E, R>, options: { readonly json: boolean; readonly plain: boolean }) =>
+export const reportExit = <R>(program: Effect.Effect<void, CommandError | ValidationError.ValidationError, R>, options: { readonly json: boolean; readonly plain: boolean }) =>
   Effect.gen(function*() {
     const console = yield* Effect.console
     let usageText = ""
@@ -59,11 +87,12 @@ export const reportExit = <E, R>(program: Effect.Effect<void, E, R>, options: { 
     const exit = yield* Effect.exit(Effect.withConsole(program, capturing))
     if (Exit.isSuccess(exit)) return ExitCode.ok
     const outcome = outcomeOf(exit.cause, usageText)
-    if (outcome === undefined) return ExitCode.ok
+    if (outcome === undefined) return ExitCode.interrupted
     if (outcome.exitCode === ExitCode.failure) yield* Effect.logDebug("unexpected failure", exit.cause)
-    yield* Console.error(`oneiric: ${outcome.message}`)
+    const message = oneLine(outcome.message)
+    yield* Console.error(`oneiric: ${message}`)
     if (options.json && outcome.reported !== true) {
-      yield* printJson(ErrorReport, new ErrorReport({ error: { tag: outcome.tag, message: outcome.message, exitCode: outcome.exitCode } }))
+      yield* printJson(ErrorReport, new ErrorReport({ error: { tag: outcome.tag, message, exitCode: outcome.exitCode } }))
     }
     return outcome.exitCode
   })

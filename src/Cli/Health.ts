@@ -5,17 +5,16 @@ import * as Console from "effect/Console"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as os from "node:os"
 import * as path from "node:path"
-import { ConfigResolver } from "../ConfigResolver.js"
+import { formatMs } from "../Domain/Duration.js"
 import { InvalidInput } from "../Domain/Errors.js"
 import { HealthReport, NotReady } from "../Domain/Health.js"
 import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
-import { readSnapshotFile } from "../HealthSnapshot/File.js"
-import { formatMs, probe } from "../HealthSnapshot/Probe.js"
+import { HealthProbe } from "../HealthProbe.js"
 import * as Input from "./Input.js"
 import * as Shared from "./Options.js"
 import { print, printJson } from "./Output.js"
+import { withLayer } from "./Root.js"
 import { cell, table } from "./Table.js"
 
 const options = {
@@ -36,8 +35,8 @@ const options = {
 export const healthCommand = Command.make("health", options, (args) =>
   Effect.gen(function*() {
     const maxAgeMs = Option.isSome(args.maxAge) ? yield* Input.duration("--max-age", args.maxAge.value) : undefined
-    const file = yield* snapshotPath(args.healthPath)
-    const report = probe(yield* readSnapshotFile(file), { path: file, now: yield* DateTime.now, maxAgeMs, host: os.hostname() })
+    const healthPath = yield* snapshotPath(args.healthPath)
+    const report = yield* Effect.flatMap(HealthProbe, (probe) => probe.check({ maxAgeMs })).pipe(withLayer(HealthProbe.layer, { healthPath }))
     if (!args.probe) return yield* print(args.json, HealthReport, report, describe)
     if (args.json) yield* printJson(HealthReport, report)
     else if (report.ready) yield* Console.log(`ready (snapshot ${formatMs(report.age_ms ?? 0)} old)`)
@@ -47,7 +46,7 @@ export const healthCommand = Command.make("health", options, (args) =>
   })).pipe(Command.withDescription("Show the health snapshot of a running process; --probe exits 3 unless it is ready"))
 
 const snapshotPath = (option: Option.Option<string>) => {
-  if (Option.isNone(option)) return Effect.map(ConfigResolver, (config) => config.paths.health_path)
+  if (Option.isNone(option)) return Effect.succeed(undefined)
   const raw = option.value.trim()
   return raw.length === 0
     ? Effect.fail(new InvalidInput({ message: "invalid --health-path: expected a file path" }))

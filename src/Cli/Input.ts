@@ -5,9 +5,9 @@ import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as os from "node:os"
-import { parseDurationMs } from "../ConfigResolver/Duration.js"
+import { parseDurationMs } from "../Domain/Duration.js"
 import { ActivityState, Note } from "../Domain/Activity.js"
-import { ActivityKey } from "../Domain/ActivityKey.js"
+import { ActivityKey, CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
 import { DomainFromInput } from "../Domain/Domain.js"
 import { InvalidInput } from "../Domain/Errors.js"
 
@@ -43,7 +43,7 @@ export const key = (positional: Option.Option<string>, option: Option.Option<str
 export const actor = (by: Option.Option<string>) => {
   if (Option.isNone(by)) return Effect.succeed(defaultActor())
   const value = by.value.trim()
-  return value.length === 0 || value.length > 256 || /[\u0000-\u001f\u007f-\u009f]/.test(value)
+  return value.length === 0 || value.length > 256 || CONTROL_CHARACTERS.test(value)
     ? Effect.fail(new InvalidInput({ message: "invalid --by: expected 1 to 256 characters without control characters" }))
     : Effect.succeed(value)
 }

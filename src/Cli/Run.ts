@@ -10,9 +10,9 @@ import * as Options from "@effect/cli/Options"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as path from "node:path"
-import { ConfigResolver } from "../ConfigResolver.js"
-import { InvalidInput } from "../Domain/Errors.js"
+import { InvalidInput, WorkInterrupted } from "../Domain/Errors.js"
 import * as Input from "./Input.js"
+import { configLayer } from "./Root.js"
 
 const options = {
   healthPath: Options.text("health-path").pipe(Options.withDescription("Where to write the health snapshot (default: <cache>/runtime_health.json)"), Options.optional),
@@ -24,17 +24,19 @@ const options = {
 
 export const runCommand = Command.make("run", options, (args) =>
   Effect.gen(function*() {
-    const config = yield* ConfigResolver
-    const host = Option.getOrElse(args.host, () => config.http.host).trim()
-    const port = Option.getOrElse(args.port, () => config.http.port)
-    if (host === "") return yield* new InvalidInput({ message: "invalid --host: empty" })
-    if (!Number.isInteger(port) || port < 0 || port > 65_535) return yield* new InvalidInput({ message: `invalid --port ${port}: expected 0 to 65535` })
     const healthPath = Option.map(args.healthPath, (p) => path.resolve(p))
     if (Option.isSome(healthPath) && healthPath.value.endsWith(path.sep)) return yield* new InvalidInput({ message: "invalid --health-path: a file path is needed" })
-    const healthHeartbeatMs = Option.isSome(args.healthInterval) ? yield* Input.duration("--health-interval", args.healthInterval.value) : undefined
-    const options = { host, port, demo: args.demo, healthPath: Option.getOrUndefined(healthPath), healthHeartbeatMs, budgetMs: config.shutdown_timeout_ms }
+    const healthIntervalMs = Option.isSome(args.healthInterval) ? yield* Input.duration("--health-interval", args.healthInterval.value) : undefined
+    const config = yield* configLayer({
+      healthPath: Option.getOrUndefined(healthPath),
+      httpHost: Option.getOrUndefined(args.host),
+      httpPort: Option.getOrUndefined(args.port),
+      healthIntervalMs
+    })
     // Loaded on demand: the HTTP server, metrics and demo cost every other command start-up time.
     const { orchestrate } = yield* Effect.promise(() => import("../Orchestrator.js"))
-    return yield* orchestrate(options)
+    const outcome = yield* orchestrate({ demo: args.demo }).pipe(Effect.provide(config))
+    if (outcome.interrupted > 0) {
+      return yield* new WorkInterrupted({ message: `shutdown budget spent: ${outcome.interrupted} unit(s) of work still running were interrupted`, interrupted: outcome.interrupted })
+    }
   })).pipe(Command.withDescription("Run the supervisor, the health snapshot writer and the HTTP probes (--demo: with a sample workload)"))
-

@@ -1,13 +1,15 @@
 /** `oneiric supervisor-info`: the resolved configuration and who decided each value. */
 import * as Command from "@effect/cli/Command"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { ConfigResolver } from "../ConfigResolver.js"
 import { ResolvedConfig } from "../Domain/Config.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
+import { withLayer } from "./Root.js"
 
 export const supervisorInfoCommand = Command.make("supervisor-info", { json: Shared.json }, ({ json }) =>
-  Effect.flatMap(ConfigResolver, (config) => print(json, ResolvedConfig, config.redacted(), describe))
+  Effect.flatMap(ConfigResolver, (config) => print(json, ResolvedConfig, config.redacted(), describe)).pipe(withLayer(Layer.empty))
 ).pipe(Command.withDescription("Show the profile, the supervisor settings and who decided each, and the resolved paths"))
 
 const describe = (c: ResolvedConfig): string => {

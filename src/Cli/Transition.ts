@@ -2,17 +2,15 @@
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import { ActivityStore } from "../ActivityStore.js"
-import type { TransitionRequest } from "../ActivityStore.js"
-import { effectiveState, keysToRead } from "../ActivityStore/Rules.js"
-import type { ActivityEntry, RequestAction } from "../Domain/Activity.js"
-import { covers, isWildcard } from "../Domain/ActivityKey.js"
-import type { ActivityKey } from "../Domain/ActivityKey.js"
+import type { RequestAction } from "../Domain/Activity.js"
 import { InvalidInput } from "../Domain/Errors.js"
 import { TransitionReport } from "../Domain/Report.js"
-import { StoreLive } from "../MainLive.js"
+import type { TransitionRequest } from "../Domain/Store.js"
+import { OperatorLive } from "../MainLive.js"
+import { Operator } from "../Operator.js"
 import * as Input from "./Input.js"
 import { print } from "./Output.js"
+import { withLayer } from "./Root.js"
 
 export interface TransitionArgs {
   readonly domain: string
@@ -43,42 +41,9 @@ export const validateTransition = (action: RequestAction, args: TransitionArgs) 
 export const runTransition = (action: RequestAction, args: TransitionArgs) =>
   Effect.gen(function*() {
     const request = yield* validateTransition(action, args)
-    const report = yield* Effect.provide(applyTransition(request, args.dryRun), StoreLive)
+    const report = yield* Effect.flatMap(Operator, (operator) => operator.transition(request, { dryRun: args.dryRun })).pipe(withLayer(OperatorLive))
     yield* print(args.json, TransitionReport, report, describeTransition)
   })
-
-/** Apply (or preview) `request` and report the key's state afterwards. */
-export const applyTransition = (request: TransitionRequest, dryRun: boolean) =>
-  Effect.gen(function*() {
-    const store = yield* ActivityStore
-    const result = dryRun ? yield* store.preview(request) : yield* store.transition(request)
-    const { domain, key } = request
-    // The rows that decide this key, with the transition's result standing in for its own row.
-    const related = isWildcard(key)
-      ? yield* store.list({ domain })
-      : (yield* Effect.forEach(keysToRead(key), (k) => store.get(domain, k))).flatMap((row) => row ?? [])
-    const rows = new Map<string, ActivityEntry>(related.map((row) => [row.key, row]))
-    if (result.after === null) rows.delete(key)
-    else rows.set(key, result.after)
-    return new TransitionReport({
-      action: request.action,
-      domain,
-      key,
-      dryRun,
-      store: store.describe,
-      before: result.before,
-      after: result.after,
-      effective: effectiveState(domain, key, (k) => rows.get(k), yield* DateTime.now),
-      affectedKeys: affectedKeys(key, related),
-      transition: result.transition,
-      expired: result.expired,
-      seq: result.seq
-    })
-  })
-
-/** The stored keys a row governs: itself, or for a wildcard every stored key it covers. */
-const affectedKeys = (key: ActivityKey, rows: ReadonlyArray<ActivityEntry>) =>
-  isWildcard(key) ? [key, ...rows.map((r) => r.key).filter((k) => k !== key && covers(key, k))] : [key]
 
 const PAST: Record<RequestAction, string> = {
   pause: "paused",

@@ -4,7 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import { ConfigError } from "../Domain/Errors.js"
-import { DURATION_HINT, parseDurationMs } from "./Duration.js"
+import { DURATION_HINT, parseDurationMs } from "../Domain/Duration.js"
 import type { Overrides, Values } from "./Profiles.js"
 
 export type Env = Readonly<Record<string, string | undefined>>
@@ -14,9 +14,9 @@ const BOOLEANS: Readonly<Record<string, boolean>> = {
   false: false, "0": false, no: false, off: false
 }
 
-export const parseBoolean = (raw: string): boolean | undefined => BOOLEANS[raw.trim().toLowerCase()]
+const parseBoolean = (raw: string): boolean | undefined => BOOLEANS[raw.trim().toLowerCase()]
 
-export const parsePort = (raw: string): number | undefined => {
+const parsePort = (raw: string): number | undefined => {
   const text = raw.trim()
   if (!/^\d{1,5}$/.test(text)) return undefined
   const port = Number(text)
@@ -33,7 +33,7 @@ const nonNegativeDuration = (raw: string) => {
 }
 const text = (raw: string) => raw
 
-export const BOOLEAN_HINT = "is not a boolean (true|false|1|0|yes|no|on|off)"
+const BOOLEAN_HINT = "is not a boolean (true|false|1|0|yes|no|on|off)"
 
 interface Variable {
   readonly name: string
@@ -82,6 +82,7 @@ const VARIABLES: ReadonlyArray<Variable> = [
   variable("ONEIRIC_RUNTIME__INLINE_MANIFEST_ONLY", "inline_manifest_only", parseBoolean, BOOLEAN_HINT),
   variable("ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT", "shutdown_timeout_ms", nonNegativeDuration,
     `is not a non-negative duration (${DURATION_HINT})`),
+  variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "health_interval_ms", positiveDuration, interval),
   variable("ONEIRIC_RUNTIME__HTTP__HOST", "http_host", (raw) => raw.trim() || undefined, "is not a host name"),
   variable("PORT", "http_port", parsePort, "is not a port (0-65535)"),
   variable("ONEIRIC_RUNTIME__HTTP__PORT", "http_port", parsePort, "is not a port (0-65535)")
@@ -89,7 +90,7 @@ const VARIABLES: ReadonlyArray<Variable> = [
 
 const KNOWN = new Set(["ONEIRIC_PROFILE", "ONEIRIC_CONFIG", ...VARIABLES.map((v) => v.name)])
 
-export interface EnvLayer {
+interface EnvLayer {
   readonly profile: string | undefined
   readonly configPath: string | undefined
   readonly values: Overrides

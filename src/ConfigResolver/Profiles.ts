@@ -20,6 +20,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     remote_enabled: true,
     inline_manifest_only: false,
     shutdown_timeout_ms: 10_000,
+    health_interval_ms: 5_000,
     http: new HttpConfig({ host: "127.0.0.1", port: 8787 })
   }),
   serverless: new ProfileDefaults({
@@ -29,6 +30,7 @@ export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
     remote_enabled: false,
     inline_manifest_only: true,
     shutdown_timeout_ms: 8_000,
+    health_interval_ms: 5_000,
     http: new HttpConfig({ host: "0.0.0.0", port: 8080 })
   })
 }
@@ -47,6 +49,7 @@ export interface Values {
   readonly remote_enabled: boolean
   readonly inline_manifest_only: boolean
   readonly shutdown_timeout_ms: number
+  readonly health_interval_ms: number
   readonly http_host: string
   readonly http_port: number
   readonly cache_dir: string

@@ -17,12 +17,19 @@ import {
 import { checkSecrets } from "./Secrets.js"
 import { discover, loadSettings, type SettingsLayer } from "./Settings.js"
 
-/** The CLI's root flags (`--config`, `--profile`, `--cache-dir`, `--health-path`); a flag beats the environment. */
+/**
+ * The CLI's options (`--config`, `--profile`, `--cache-dir`, and a command's `--health-path`, `--host`, `--port`,
+ * `--health-interval`), or an embedding app's; an option beats the environment and the settings file.
+ */
 export interface ConfigOptions {
   readonly configPath?: string | undefined
   readonly profile?: string | undefined
   readonly cacheDir?: string | undefined
   readonly healthPath?: string | undefined
+  readonly httpHost?: string | undefined
+  readonly httpPort?: number | undefined
+  /** How often the health snapshot is rewritten when nothing changes. */
+  readonly healthIntervalMs?: number | undefined
   /** Default `process.env`. */
   readonly env?: Record<string, string | undefined> | undefined
   /** Default `process.cwd()`. */
@@ -47,6 +54,14 @@ const chooseProfile = (
 
 interface Decided<A> { readonly value: A; readonly by: DecidedBy }
 
+/** An option's value, checked: the error names the option as the operator typed it. */
+const optionValue = <A, B>(option: string, raw: A, check: (raw: A) => B | undefined, expected: string): Effect.Effect<B, ConfigError> => {
+  const value = check(raw)
+  return value === undefined
+    ? Effect.fail(new ConfigError({ message: `invalid ${option} ${JSON.stringify(raw)}: expected ${expected}` }))
+    : Effect.succeed(value)
+}
+
 export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConfig, ConfigError> =>
   Effect.gen(function*() {
     const env: Env = options.env ?? process.env
@@ -59,6 +74,9 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const fromOptions: Overrides = {}
     if (options.cacheDir !== undefined) fromOptions.cache_dir = options.cacheDir
     if (options.healthPath !== undefined) fromOptions.health_path = options.healthPath
+    if (options.httpHost !== undefined) fromOptions.http_host = yield* optionValue("--host", options.httpHost, (h) => h.trim() || undefined, "a host name or address")
+    if (options.httpPort !== undefined) fromOptions.http_port = yield* optionValue("--port", options.httpPort, (p) => (Number.isInteger(p) && p >= 0 && p <= 65_535 ? p : undefined), "a port from 0 to 65535")
+    if (options.healthIntervalMs !== undefined) fromOptions.health_interval_ms = yield* optionValue("--health-interval", options.healthIntervalMs, (ms) => (Number.isFinite(ms) && ms > 0 ? ms : undefined), "a positive duration")
     const layers: ReadonlyArray<readonly [DecidedBy, Overrides]> = [
       ["option", fromOptions], ["env", fromEnv.values], ["settings", settings.values]
     ]
@@ -76,6 +94,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const remote = pick("remote_enabled", byProfile(defaults.remote_enabled))
     const inline = pick("inline_manifest_only", byProfile(defaults.inline_manifest_only))
     const shutdown = pick("shutdown_timeout_ms", byProfile(defaults.shutdown_timeout_ms))
+    const healthInterval = pick("health_interval_ms", byProfile(defaults.health_interval_ms))
     // A platform that sets $PORT (Cloud Run, Heroku…) routes from outside: listen on every interface
     // unless a host was chosen explicitly.
     const platformPort = (options.env ?? process.env)["PORT"]
@@ -106,6 +125,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
       remote_enabled: remote.value,
       inline_manifest_only: inline.value,
       shutdown_timeout_ms: shutdown.value,
+      health_interval_ms: healthInterval.value,
       http: new HttpConfig({ host: host.value, port: port.value }),
       paths: new ConfigPaths({
         cache_dir: cache,
@@ -122,6 +142,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
         remote_enabled: remote.by,
         inline_manifest_only: inline.by,
         shutdown_timeout_ms: shutdown.by,
+        health_interval_ms: healthInterval.by,
         http_host: host.by,
         http_port: port.by,
         cache_dir: cacheDir.by,

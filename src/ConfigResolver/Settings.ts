@@ -11,7 +11,7 @@ import * as path from "node:path"
 import { parse, TomlError } from "smol-toml"
 import { RuntimeSupervisorSettings } from "../Domain/Config.js"
 import { ConfigError } from "../Domain/Errors.js"
-import { DURATION_HINT, parseDurationMs } from "./Duration.js"
+import { DURATION_HINT, parseDurationMs } from "../Domain/Duration.js"
 import type { Overrides } from "./Profiles.js"
 
 export interface SettingsLayer {
@@ -23,7 +23,7 @@ export interface SettingsLayer {
   readonly secretsDir: string | undefined
 }
 
-export const NO_SETTINGS: SettingsLayer = {
+const NO_SETTINGS: SettingsLayer = {
   file: null, profile: undefined, values: {}, supervisor: null, secretsRequired: [], secretsDir: undefined
 }
 
@@ -133,7 +133,7 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
     let nested: Section | undefined
     if (runtime !== undefined) {
       yield* r.onlyKeys(runtime, [
-        "profile", "cache_dir", "activity_store", "health_path", "shutdown_timeout",
+        "profile", "cache_dir", "activity_store", "health_path", "shutdown_timeout", "health_interval",
         "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http"
       ])
       profile = yield* r.string(runtime, "profile")
@@ -141,6 +141,7 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
       assign(values, "activity_store", yield* r.string(runtime, "activity_store"))
       assign(values, "health_path", yield* r.string(runtime, "health_path"))
       assign(values, "shutdown_timeout_ms", yield* r.duration(runtime, "shutdown_timeout"))
+      assign(values, "health_interval_ms", yield* r.positiveDuration(runtime, "health_interval"))
       assign(values, "watchers_enabled", yield* r.boolean(runtime, "watchers_enabled"))
       assign(values, "remote_enabled", yield* r.boolean(runtime, "remote_enabled"))
       assign(values, "inline_manifest_only", yield* r.boolean(runtime, "inline_manifest_only"))

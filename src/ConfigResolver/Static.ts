@@ -10,7 +10,7 @@ import {
 } from "./Profiles.js"
 
 /** The fake working directory of `makeStatic`; nothing is created there. */
-export const STATIC_ROOT = "/tmp/oneiric-test"
+const STATIC_ROOT = "/tmp/oneiric-test"
 
 const cacheDir = path.join(STATIC_ROOT, DEFAULT_CACHE_DIR)
 
@@ -36,6 +36,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     remote_enabled: p.remote_enabled,
     inline_manifest_only: p.inline_manifest_only,
     shutdown_timeout_ms: p.shutdown_timeout_ms,
+    health_interval_ms: p.health_interval_ms,
     http: p.http,
     paths,
     store_kind: storeKindOf(paths.activity_store),
@@ -44,7 +45,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     }),
     decisions: new Decisions({
       supervisor_enabled: "profile", poll_interval_ms: "profile", watchers_enabled: "profile",
-      remote_enabled: "profile", inline_manifest_only: "profile", shutdown_timeout_ms: "profile",
+      remote_enabled: "profile", inline_manifest_only: "profile", shutdown_timeout_ms: "profile", health_interval_ms: "profile",
       http_host: "profile", http_port: "profile", cache_dir: "profile", activity_store: "profile",
       health_path: "profile"
     }),

@@ -2,8 +2,8 @@ import * as Schema from "effect/Schema"
 
 export const MAX_KEY_LENGTH = 256
 
-// C0 controls, DEL and C1 controls: they corrupt tables, logs and terminals.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/
+/** C0 controls, DEL and C1 controls: they corrupt tables, logs and terminals. */
+export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/
 
 /**
  * Quotes, `;`, `\` and SQL comment openers. Every query is parameterised, so they could do no harm
@@ -21,7 +21,7 @@ export const ActivityKey = Schema.String.pipe(
   Schema.filter((s) => {
     if (s.length === 0) return "key must not be empty"
     if (s.length > MAX_KEY_LENGTH) return `key is ${s.length} characters; at most ${MAX_KEY_LENGTH} allowed`
-    if (CONTROL.test(s)) return "key must not contain control characters"
+    if (CONTROL_CHARACTERS.test(s)) return "key must not contain control characters"
     if (SQL_METACHARACTERS.test(s)) return `key must not contain SQL metacharacters (${SQL_METACHARACTERS_HINT})`
     if (s.includes("*") && !isWildcardPattern(s)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(s)})`
     return true

@@ -31,6 +31,7 @@ export class ProfileDefaults extends Schema.Class<ProfileDefaults>("ProfileDefau
   remote_enabled: Schema.Boolean,
   inline_manifest_only: Schema.Boolean,
   shutdown_timeout_ms: Schema.Number,
+  health_interval_ms: Schema.Number,
   http: HttpConfig
 }) {}
 
@@ -52,6 +53,7 @@ export class Decisions extends Schema.Class<Decisions>("Decisions")({
   remote_enabled: DecidedBy,
   inline_manifest_only: DecidedBy,
   shutdown_timeout_ms: DecidedBy,
+  health_interval_ms: DecidedBy,
   http_host: DecidedBy,
   http_port: DecidedBy,
   cache_dir: DecidedBy,
@@ -91,6 +93,8 @@ export class ResolvedConfig extends Schema.Class<ResolvedConfig>("ResolvedConfig
   remote_enabled: Schema.Boolean,
   inline_manifest_only: Schema.Boolean,
   shutdown_timeout_ms: Schema.Number,
+  /** How often the health snapshot is rewritten when nothing changes. */
+  health_interval_ms: Schema.Number,
   http: HttpConfig,
   paths: ConfigPaths,
   store_kind: StoreKind,

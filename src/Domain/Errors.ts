@@ -1,48 +1,60 @@
 /**
- * Typed errors for everything an operator or an embedding caller can cause.
- * Each carries the exit code the CLI maps it to (DESIGN §7).
+ * Typed errors for everything an operator or an embedding caller can cause (the CLI maps each to its
+ * exit code, DESIGN §7), and the one way to turn a failure into a line of text.
  */
+import * as Cause from "effect/Cause"
+import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 
-/** Exit codes of the `oneiric` CLI (DESIGN §7). */
-export const ExitCode = {
-  ok: 0,
-  failure: 1,
-  invalid: 2,
-  notReady: 3,
-  drainTimeout: 4,
-  storeUnavailable: 5
-} as const
-
-/** Bad input from the operator or a caller: nothing was written (exit 2). */
+/** Bad input from the operator or a caller: nothing was written. */
 export class InvalidInput extends Schema.TaggedError<InvalidInput>()("InvalidInput", {
   message: Schema.String
-}) {
-  readonly exitCode = ExitCode.invalid
-}
+}) {}
 
-/** The configuration (profile, settings file, environment) cannot be resolved (exit 2). */
+/** The configuration (profile, settings file, environment, options) cannot be resolved. */
 export class ConfigError extends Schema.TaggedError<ConfigError>()("ConfigError", {
   message: Schema.String
-}) {
-  readonly exitCode = ExitCode.invalid
-}
+}) {}
 
-/** The activity store cannot be opened, read or written (exit 5). */
+/** The activity store cannot be opened, read or written. */
 export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("StoreUnavailable", {
   message: Schema.String,
   store: Schema.String
-}) {
-  readonly exitCode = ExitCode.storeUnavailable
-}
+}) {}
 
-/** Every error the CLI renders as one line with a documented exit code. */
-export type OperatorError = InvalidInput | ConfigError | StoreUnavailable | DrainTimedOut
+/** `oneiric run` spent its shutdown budget and interrupted work still running. */
+export class WorkInterrupted extends Schema.TaggedError<WorkInterrupted>()("WorkInterrupted", {
+  message: Schema.String,
+  interrupted: Schema.Number
+}) {}
 
-/** `drain --wait` reached its deadline with work still in flight (exit 4). */
+/** `drain --wait` reached its deadline with work still in flight. */
 export class DrainTimedOut extends Schema.TaggedError<DrainTimedOut>()("DrainTimedOut", {
   message: Schema.String,
   remaining: Schema.Number
-}) {
-  readonly exitCode = ExitCode.drainTimeout
+}) {}
+
+/**
+ * One line for anything a fiber failed or died with: the innermost `Error`'s message (drivers wrap
+ * theirs: `SqlError` → `database is locked`), else an object's `message` or `_tag`, else the value.
+ */
+export const errorMessage = (error: unknown): string => {
+  if (error instanceof Error) {
+    if (error.cause instanceof Error) return errorMessage(error.cause)
+    return error.message || error.name
+  }
+  if (typeof error === "object" && error !== null) {
+    if ("message" in error && typeof error.message === "string" && error.message !== "") return error.message
+    if ("_tag" in error && typeof error._tag === "string") return error._tag
+  }
+  return String(error)
+}
+
+/** One line for how an effect failed: its error, else its defect (`defect: …`), else `interrupted`. */
+export const causeMessage = (cause: Cause.Cause<unknown>): string => {
+  const failure = Cause.failureOption(cause)
+  if (Option.isSome(failure)) return errorMessage(failure.value)
+  const defect = Cause.dieOption(cause)
+  if (Option.isSome(defect)) return `defect: ${errorMessage(defect.value)}`
+  return Cause.isInterruptedOnly(cause) ? "interrupted" : errorMessage(Cause.squash(cause))
 }

@@ -3,11 +3,13 @@
  * snake_case like the file: the original's twelve fields keep their names and meaning so the Python runtime still
  * reads the file; everything after them is this project's addition.
  */
+import type * as Effect from "effect/Effect"
+import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ActivityState } from "./Activity.js"
 import { ProfileName, SecretsStatus } from "./Config.js"
 import { Domain } from "./Domain.js"
-import { ExitCode } from "./Errors.js"
+import { errorMessage } from "./Errors.js"
 import { SupervisorStatus } from "./Supervision.js"
 
 /** A registered component's health: a failed or timed-out check is `failed`; no check at all is `ready`. */
@@ -104,13 +106,11 @@ export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
   snapshot: Schema.NullOr(RuntimeHealthSnapshot)
 }) {}
 
-/** `health --probe` found the process not ready (exit 3); the message lists the reasons. */
+/** `health --probe` found the process not ready; the message lists the reasons. */
 export class NotReady extends Schema.TaggedError<NotReady>()("NotReady", {
   message: Schema.String,
   reasons: Schema.Array(Schema.String)
-}) {
-  readonly exitCode = ExitCode.notReady
-}
+}) {}
 
 /** The snapshot could not be written (the previous file, if any, is left intact). */
 export class HealthWriteFailed extends Schema.TaggedError<HealthWriteFailed>()("HealthWriteFailed", {
@@ -126,4 +126,55 @@ export class DuplicateComponent extends Schema.TaggedError<DuplicateComponent>()
   override get message(): string {
     return `component ${this.domain}/${this.key} is already registered`
   }
+}
+
+// ---- the file ----------------------------------------------------------------------------------
+
+/** A snapshot read back, tolerantly: a missing, empty, truncated or foreign file is a reason, never a crash. */
+export type SnapshotRead =
+  | { readonly _tag: "Found"; readonly snapshot: RuntimeHealthSnapshot }
+  | { readonly _tag: "Missing"; readonly reason: string }
+  | { readonly _tag: "Corrupt"; readonly reason: string }
+
+const encode = Schema.encodeSync(RuntimeHealthSnapshot)
+const decode = Schema.decodeUnknownEither(RuntimeHealthSnapshot)
+
+/** The file's text: the Schema-encoded snapshot, pretty-printed (operators `cat` it). */
+export const snapshotJson = (snapshot: RuntimeHealthSnapshot): string => JSON.stringify(encode(snapshot), null, 2) + "\n"
+
+/** Decode a file's text; every failure is a reason naming `location`. */
+export const parseSnapshot = (location: string, text: string): SnapshotRead => {
+  if (text.trim().length === 0) return { _tag: "Corrupt", reason: `health snapshot at ${location} is empty` }
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { _tag: "Corrupt", reason: `health snapshot at ${location} is not valid JSON: ${errorMessage(error)}` }
+  }
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    return { _tag: "Corrupt", reason: `health snapshot at ${location} is not a snapshot: expected a JSON object` }
+  }
+  const decoded = decode(json)
+  if (decoded._tag === "Right") return { _tag: "Found", snapshot: decoded.right }
+  const [first] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)
+  const where = first === undefined || first.path.length === 0 ? "" : `${first.path.join(".")}: `
+  return { _tag: "Corrupt", reason: `health snapshot at ${location} is not a snapshot: ${where}${first?.message ?? "unexpected shape"}` }
+}
+
+// ---- the service ---------------------------------------------------------------------------------
+
+/** The HealthSnapshot service: the snapshot of this process, written on every change and heartbeat. */
+export interface HealthSnapshotService {
+  /** The file's absolute path, or `memory`. */
+  readonly location: string
+  /** The snapshot of this instant, not written (for `/readyz`). */
+  readonly current: Effect.Effect<RuntimeHealthSnapshot>
+  /** Build and write now; a failure also makes the supervisor report itself unhealthy until a write succeeds. */
+  readonly writeNow: Effect.Effect<RuntimeHealthSnapshot, HealthWriteFailed>
+  /** From now on `ready` is false (`shutting-down`); writes at once. */
+  readonly beginShutdown: Effect.Effect<void>
+  /** What the file (or memory) holds now, read tolerantly. */
+  readonly read: Effect.Effect<SnapshotRead>
+  /** The last snapshot written by this service, if any. */
+  readonly lastWritten: Effect.Effect<RuntimeHealthSnapshot | null>
 }

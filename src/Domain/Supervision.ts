@@ -1,6 +1,15 @@
-/** What the supervisor tells: deltas of the state, its own status, and why work was refused. */
+/**
+ * The Supervisor's contract: its service interface, the deltas of the state it broadcasts, its own
+ * status, and why work was refused.
+ */
+import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
+import type * as Stream from "effect/Stream"
 import { ActivityEntry } from "./Activity.js"
+import type { EffectiveState } from "./Activity.js"
+import type { StoreUnavailable } from "./Errors.js"
+import type { TransitionRequest, TransitionResult } from "./Store.js"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
 import { snake } from "./Fields.js"
@@ -18,6 +27,14 @@ export class ActivityDelta extends Schema.Class<ActivityDelta>("ActivityDelta")(
   after: Schema.NullOr(ActivityEntry),
   cause: Schema.Literal("local", "store", "expired", "replay")
 }) {}
+
+/** What a subscriber to the supervisor's deltas asks for. */
+export interface ChangeOptions {
+  /** Only this domain's deltas. */
+  readonly domain?: Domain | undefined
+  /** First the current state (one `replay` delta per row), then the changes. */
+  readonly replay?: boolean | undefined
+}
 
 /** The lifecycle of a supervisor: gates refuse everything while `starting` and `shutting-down`. */
 export const SupervisorPhase = Schema.Literal("starting", "running", "shutting-down")
@@ -56,4 +73,36 @@ export class WorkRejected extends Schema.TaggedError<WorkRejected>()("WorkReject
     const rule = this.rule === null || this.rule === this.key ? "" : ` by rule ${this.domain}/${this.rule}`
     return `${this.domain}/${this.key} refused: ${this.state}${rule}${this.note === null ? "" : ` (${this.note})`}`
   }
+}
+
+export interface SupervisorService {
+  /** A synchronous in-memory lookup: may `(domain, key)` start new work now? */
+  readonly shouldAcceptWork: (domain: Domain, key: string) => boolean
+  /** `null` when the key accepts work, else why not (state, deciding rule, note). */
+  readonly refusal: (domain: Domain, key: string) => WorkRejected | null
+  readonly stateOf: (domain: Domain, key: string) => EffectiveState
+  /** For running work: has its key been drained since it started? */
+  readonly isDraining: (domain: Domain, key: string) => boolean
+  /** Every stored row as this process knows it. */
+  readonly snapshot: () => ReadonlyArray<ActivityEntry>
+  /** The change-feed position applied so far. */
+  readonly appliedSeq: () => number
+  readonly status: Effect.Effect<SupervisorStatus>
+  /** The deltas from when the stream starts running. */
+  readonly changes: (options?: ChangeOptions) => Stream.Stream<ActivityDelta>
+  /** Subscribes now (nothing published after this call is missed); the stream lives as long as the scope. */
+  readonly subscribe: (options?: ChangeOptions) => Effect.Effect<Stream.Stream<ActivityDelta>, never, Scope.Scope>
+  /** Write through the store; the change is in effect here before this returns. */
+  readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
+  /** Run one tick now (tests, and callers that know the store changed). */
+  readonly refresh: Effect.Effect<void, StoreUnavailable>
+  /**
+   * Another part of the process reports a problem (a message) or its recovery (`null`) under
+   * `source`; `status.healthy` is false while any is reported.
+   */
+  readonly reportHealth: (source: string, problem: string | null) => Effect.Effect<void>
+  /** Resolves once the whole state has been loaded. */
+  readonly awaitReady: Effect.Effect<void>
+  /** From now on every gate refuses with `shutting-down`. */
+  readonly beginShutdown: Effect.Effect<void>
 }

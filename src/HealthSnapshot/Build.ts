@@ -5,12 +5,13 @@
 import type * as DateTime from "effect/DateTime"
 import type { ActivityEntry } from "../Domain/Activity.js"
 import { stateOfFlags } from "../Domain/Activity.js"
-import type { ResolvedConfig, SecretsStatus } from "../Domain/Config.js"
+import type { ResolvedConfig } from "../Domain/Config.js"
 import type { Domain } from "../Domain/Domain.js"
 import { KeyActivity, ProfileFlags, RuntimeHealthSnapshot } from "../Domain/Health.js"
 import type { InstanceInfo } from "../Domain/Health.js"
+import { componentReasons, dedupe, Reasons, secretsReasons, supervisorReasons, wholeDomainReasons } from "../Domain/Readiness.js"
 import { SupervisorStatus } from "../Domain/Supervision.js"
-import type { RegisteredComponent } from "../Lifecycle.js"
+import type { RegisteredComponent } from "../Domain/Lifecycle.js"
 
 /**
  * `running`: normal; `shutting-down`: readiness has flipped, work is finishing; `stopped`: the
@@ -32,53 +33,6 @@ export interface SnapshotInput {
   readonly heartbeatMs: number
 }
 
-/** The reason lines, shared with the probe so that the same problem reads the same (and is listed once). */
-export const Reasons = {
-  stopped: "stopped",
-  shuttingDown: "shutting-down",
-  starting: "supervisor is starting: the activity state is not loaded yet",
-  notRunning: "supervisor is not running",
-  unhealthy: (error: string | null) => `supervisor unhealthy: ${error ?? "no error recorded"}`,
-  secrets: (missing: ReadonlyArray<string>) => `required secrets missing: ${missing.join(", ")}`,
-  failed: (domain: string, key: string, error: string | null) => `component ${domain}/${key} failed${error === null ? "" : `: ${error}`}`,
-  wholeDomain: (domain: string, state: "paused" | "draining", components: number) =>
-    `${domain}/* is ${state}: all ${components} registered ${domain} component(s) refuse new work`
-} as const
-
-/** The supervisor's own problems: enabled implies running, loaded and healthy. */
-export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
-  const reasons: Array<string> = []
-  if (status.phase === "shutting-down") reasons.push(Reasons.shuttingDown)
-  if (!status.enabled) return reasons
-  if (status.phase === "starting") reasons.push(Reasons.starting)
-  if (!status.running && status.phase !== "shutting-down") reasons.push(Reasons.notRunning)
-  if (!status.healthy) reasons.push(Reasons.unhealthy(status.lastError))
-  return reasons
-}
-
-export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
-  secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []
-
-export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycle_state"]): Array<string> =>
-  Object.entries(lifecycle).flatMap(([domain, byKey]) =>
-    Object.entries(byKey).flatMap(([key, c]) => (c.state === "failed" ? [Reasons.failed(domain, key, c.last_error)] : []))
-  )
-
-/**
- * "Draining everything": a domain's `*` rule is paused or draining while the domain has
- * registered components, so none of them can take work.
- */
-export const wholeDomainReasons = (
-  activity: RuntimeHealthSnapshot["activity_state"],
-  perDomain: Readonly<Record<string, number>>
-): Array<string> =>
-  Object.entries(activity).flatMap(([domain, byKey]) => {
-    const all = byKey["*"]
-    const registered = perDomain[domain] ?? 0
-    if (all === undefined || registered === 0 || (!all.paused && !all.draining)) return []
-    return [Reasons.wholeDomain(domain, all.paused ? "paused" : "draining", registered)]
-  })
-
 const sortedEntries = <A>(items: Iterable<readonly [string, A]>): Array<readonly [string, A]> =>
   [...items].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
 
@@ -99,7 +53,7 @@ const group = <A>(items: ReadonlyArray<{ readonly domain: string; readonly key: 
  * and at 100,000 paused keys a full listing is 18 MB and seconds of work per write. `activity_omitted`
  * says how many were left out; `oneiric activity` and `GET /activity` always list every key.
  */
-export const MAX_ACTIVITY_KEYS = 1_000
+const MAX_ACTIVITY_KEYS = 1_000
 
 /** The rows worth listing first: wildcard rules (readiness reads `*`), work in flight, draining, paused. */
 const mostTelling = (rows: ReadonlyArray<ActivityEntry>, inflight: SnapshotInput["inflight"]): ReadonlyArray<ActivityEntry> => {
@@ -181,5 +135,3 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
     ready_reasons: reasons
   })
 }
-
-export const dedupe = (reasons: ReadonlyArray<string>): Array<string> => [...new Set(reasons)]

@@ -1,17 +1,19 @@
 /** The lifecycle registry's implementation: a map of components and a scoped fiber that checks them. */
-import * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
-import { InvalidInput } from "../Domain/Errors.js"
+import { causeMessage, InvalidInput } from "../Domain/Errors.js"
 import { ComponentHealth, DuplicateComponent } from "../Domain/Health.js"
 import type { ComponentState } from "../Domain/Health.js"
-import type { CheckOutcome, ComponentSpec, LifecycleEvent, LifecycleOptions, LifecycleService, RegisteredComponent } from "../Lifecycle.js"
+import type {
+  CheckOutcome, ComponentSpec, LifecycleEvent, LifecycleOptions, LifecycleService, RegisteredComponent
+} from "../Domain/Lifecycle.js"
+import { rowId } from "../Domain/Rules.js"
+import { makeWakeup } from "../Internal/Wakeup.js"
 
-export const DEFAULT_CHECK_INTERVAL_MS = 5_000
-export const DEFAULT_CHECK_TIMEOUT_MS = 2_000
+const DEFAULT_CHECK_INTERVAL_MS = 5_000
+const DEFAULT_CHECK_TIMEOUT_MS = 2_000
 
 interface Entry {
   readonly domain: ComponentSpec["domain"]
@@ -24,8 +26,6 @@ interface Result {
   readonly state: ComponentState
   readonly error: string | null
 }
-
-const idOf = (domain: string, key: string) => `${domain}\u0000${key}`
 
 const validMs = (ms: number) => Number.isFinite(ms) && ms > 0
 
@@ -40,7 +40,7 @@ export const makeRegistry = (options: LifecycleOptions) =>
     const entries = new Map<string, Entry>()
     const events = yield* PubSub.sliding<LifecycleEvent>(1024)
     // A new component should not wait a whole interval for its first check.
-    const wake = yield* Queue.sliding<void>(1)
+    const wakeup = yield* makeWakeup
 
     const publish = (entry: Entry, health: ComponentHealth | null) =>
       events.unsafeOffer({ domain: entry.domain, key: entry.key, health })
@@ -58,11 +58,11 @@ export const makeRegistry = (options: LifecycleOptions) =>
             onTimeout: (): Result => ({ state: "failed", error: `timed out after ${timeoutMs} ms` }),
             onSuccess: (outcome): Result => ({ state: outcome === "degraded" ? "degraded" : "ready", error: null })
           }),
-          Effect.catchAllCause((cause) => Effect.succeed<Result>({ state: "failed", error: messageOf(cause) }))
+          Effect.catchAllCause((cause) => Effect.succeed<Result>({ state: "failed", error: causeMessage(cause) }))
         )
         const ended = clock.unsafeCurrentTimeMillis()
         // Unregistered (or replaced) while the check ran: the result belongs to nobody.
-        if (entries.get(idOf(entry.domain, entry.key)) !== entry) return
+        if (entries.get(rowId(entry.domain, entry.key)) !== entry) return
         const before = entry.health.state
         entry.health = new ComponentHealth({
           ...entry.health,
@@ -88,7 +88,7 @@ export const makeRegistry = (options: LifecycleOptions) =>
         if (!validMs(timeoutMs)) {
           return Effect.fail(new InvalidInput({ message: `component ${spec.domain}/${spec.key}: timeoutMs must be positive (got ${timeoutMs})` }))
         }
-        const id = idOf(spec.domain, spec.key)
+        const id = rowId(spec.domain, spec.key)
         if (entries.has(id)) return Effect.fail(new DuplicateComponent({ domain: spec.domain, key: spec.key }))
         const entry: Entry = {
           domain: spec.domain,
@@ -106,7 +106,7 @@ export const makeRegistry = (options: LifecycleOptions) =>
         }
         entries.set(id, entry)
         publish(entry, entry.health)
-        if (entry.check !== undefined) wake.unsafeOffer(undefined)
+        if (entry.check !== undefined) wakeup.wake()
         const unregister = Effect.sync(() => {
           if (entries.get(id) !== entry) return
           entries.delete(id)
@@ -130,7 +130,7 @@ export const makeRegistry = (options: LifecycleOptions) =>
     // The loop survives anything a round throws: a broken registry would hide every component's health.
     const round = checkNow.pipe(Effect.catchAllCause((cause) => Effect.logWarning("Lifecycle.check round failed", cause)))
     // Waits first: a registration wakes it, so an empty registry never runs a round.
-    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(Effect.race(Effect.sleep(intervalMs), Queue.take(wake)), round)))
+    yield* Effect.forkScoped(Effect.forever(Effect.zipRight(wakeup.sleep(intervalMs), round)))
 
     const service: LifecycleService = {
       register,
@@ -144,11 +144,3 @@ export const makeRegistry = (options: LifecycleOptions) =>
   })
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
-
-const messageOf = (cause: Cause.Cause<unknown>): string => {
-  if (Cause.isInterruptedOnly(cause)) return "interrupted"
-  const error = Cause.squash(cause)
-  if (error instanceof Error) return error.message || error.name
-  if (typeof error === "object" && error !== null && "message" in error && typeof error.message === "string") return error.message
-  return String(error)
-}

@@ -6,7 +6,7 @@ import type * as DateTime from "effect/DateTime"
 import type { ActivityEntry, EffectiveState } from "../Domain/Activity.js"
 import { isWildcard } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
-import { effectiveState } from "../ActivityStore/Rules.js"
+import { effectiveState, rowId } from "../Domain/Rules.js"
 
 /** Up to this many `prefix.*` rules in a domain, scanning them beats slicing the key. */
 const FEW_RULES = 8
@@ -27,10 +27,6 @@ export class ActivityIndex {
     return this.count
   }
 
-  get(domain: string, key: string): ActivityEntry | undefined {
-    return this.rows.get(domain)?.get(key)
-  }
-
   /** Replace (or, with `null`, remove) a row; returns the row it replaced. */
   set(domain: Domain, key: string, entry: ActivityEntry | null): ActivityEntry | null {
     let byKey = this.rows.get(domain)
@@ -45,18 +41,10 @@ export class ActivityIndex {
       if (before === null) this.count++
     }
     if (isWildcard(key)) this.indexRule(domain, key, entry !== null)
-    const id = domain + "\u0000" + key
+    const id = rowId(domain, key)
     if (entry?.expiresAt != null) this.expiring.set(id, entry)
     else this.expiring.delete(id)
     return before
-  }
-
-  clear(): void {
-    this.rows.clear()
-    this.prefixes.clear()
-    this.wholeDomain.clear()
-    this.expiring.clear()
-    this.count = 0
   }
 
   /** Rows whose expiry is at or before `nowMillis`. */

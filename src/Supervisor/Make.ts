@@ -3,30 +3,34 @@
  * scoped fiber (woken by the poll interval, a file watcher, or the next expiry), keep the effective
  * state in an ActivityIndex and broadcast each change.
  */
-import * as Cause from "effect/Cause"
+import type * as Cause from "effect/Cause"
 import * as DateTime from "effect/DateTime"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Equal from "effect/Equal"
 import * as PubSub from "effect/PubSub"
-import * as Queue from "effect/Queue"
+import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ActivityStore } from "../ActivityStore.js"
-import { rowId } from "../ActivityStore/Rules.js"
-import type { TransitionRequest } from "../ActivityStore.js"
+import { rowId } from "../Domain/Rules.js"
 import { ConfigResolver } from "../ConfigResolver.js"
 import type { ActivityEntry } from "../Domain/Activity.js"
 import type { ActivityKey } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
+import { causeMessage } from "../Domain/Errors.js"
+import type { TransitionRequest } from "../Domain/Store.js"
 import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
-import type { SupervisorPhase } from "../Domain/Supervision.js"
-import type { ChangeOptions, SupervisorService } from "../Supervisor.js"
+import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domain/Supervision.js"
+import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
 
 /** The longest wait between two tries while the store is failing. */
 const MAX_BACKOFF_MS = 5_000
+
+/** The wait after each failed tick in a row: twice the poll interval, doubling, at most 5 s. */
+const backoffSchedule = (pollMs: number) => Schedule.exponential(pollMs * 2).pipe(Schedule.union(Schedule.spaced(MAX_BACKOFF_MS)))
 
 export const makeSupervisor = Effect.gen(function*() {
   const store = yield* ActivityStore
@@ -36,7 +40,8 @@ export const makeSupervisor = Effect.gen(function*() {
   const pollMs = config.poll_interval_ms
   const index = new ActivityIndex()
   const deltas = yield* PubSub.sliding<ActivityDelta>(4096)
-  const wake = yield* Queue.sliding<void>(1)
+  const wakeup = yield* makeWakeup
+  const backoff = yield* Schedule.driver(backoffSchedule(pollMs))
   const ready = yield* Deferred.make<void>()
 
   let phase: SupervisorPhase = enabled ? "starting" : "running"
@@ -98,8 +103,7 @@ export const makeSupervisor = Effect.gen(function*() {
   const recordFailure = (cause: Cause.Cause<unknown>) =>
     Effect.gen(function*() {
       failures++
-      const message = Cause.squash(cause)
-      lastError = message instanceof Error ? message.message : String(message)
+      lastError = causeMessage(cause)
       if (healthy) yield* Effect.logWarning("Supervisor.tick failed; retrying with backoff", cause)
       healthy = false
     })
@@ -110,16 +114,19 @@ export const makeSupervisor = Effect.gen(function*() {
     failures = 0
     lastError = null
     lastGoodAt = clock.unsafeCurrentTimeMillis()
-    return recovered ? Effect.logInfo("Supervisor.tick recovered") : Effect.void
+    return recovered ? Effect.zipRight(backoff.reset, Effect.logInfo("Supervisor.tick recovered")) : Effect.void
   })
 
-  /** How long to wait before the next tick: the poll interval, a backoff, or until the next expiry. */
-  const nextDelay = () => {
-    const base = failures === 0 ? pollMs : Math.min(pollMs * 2 ** failures, MAX_BACKOFF_MS)
-    const due = failures === 0 ? index.nextExpiry() : undefined
-    const untilDue = due === undefined ? base : Math.max(0, due - clock.unsafeCurrentTimeMillis())
-    return Math.min(base, untilDue)
-  }
+  /**
+   * The wait before the next tick, cut short by a wake (a watcher, a refresh): while the store
+   * fails, the backoff; otherwise the poll interval, or less when an expiry falls due sooner.
+   */
+  const pause = Effect.suspend(() => {
+    // The schedule never ends: its "done" cannot happen.
+    if (failures > 0) return wakeup.until(Effect.orDie(backoff.next(undefined)))
+    const due = index.nextExpiry()
+    return wakeup.sleep(due === undefined ? pollMs : Math.min(pollMs, Math.max(0, due - clock.unsafeCurrentTimeMillis())))
+  })
 
   const runTick = Effect.gen(function*() {
     lastTickAt = clock.unsafeCurrentTimeMillis()
@@ -129,7 +136,7 @@ export const makeSupervisor = Effect.gen(function*() {
     ticks++
   })
 
-  const loop = Effect.forever(Effect.zipRight(Effect.suspend(() => Effect.race(Effect.sleep(nextDelay()), Queue.take(wake))), runTick))
+  const loop = Effect.forever(Effect.zipRight(pause, runTick))
 
   /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
   const watch = Effect.acquireRelease(
@@ -138,7 +145,7 @@ export const makeSupervisor = Effect.gen(function*() {
       const base = path.basename(store.file)
       try {
         const watcher = fs.watch(path.dirname(store.file), (_event, name) => {
-          if (name === null || name.startsWith(base)) wake.unsafeOffer(undefined)
+          if (name === null || name.startsWith(base)) wakeup.wake()
         })
         watcher.on("error", () => {
           watching = false

@@ -3,9 +3,14 @@ import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
+import * as Layer from "effect/Layer"
+import { ActivityQuery } from "../../src/ActivityQuery.js"
 import { ActivityStore } from "../../src/ActivityStore.js"
 import { ActivityKey } from "../../src/Domain/ActivityKey.js"
+import type { Domain } from "../../src/Domain/Domain.js"
 import { tempDir } from "../helpers.js"
+
+const effectiveOf = (domain: Domain, key: ActivityKey) => Effect.flatMap(ActivityQuery, (query) => query.effective(domain, key))
 
 const ORIGINAL_SCHEMAS = {
   "with its primary key": `CREATE TABLE activity (domain TEXT NOT NULL, key TEXT NOT NULL, paused INTEGER NOT NULL DEFAULT 0,
@@ -48,15 +53,15 @@ for (const [name, schema] of Object.entries(ORIGINAL_SCHEMAS)) {
           "workflow/nightly:false:true:null"
         ])
         expect(rows[0]).toMatchObject({ updatedAt: null, updatedBy: null, source: null, expiresAt: null })
-        expect((yield* store.effective("task", ActivityKey.make("reindex"))).state).toBe("note-only")
-        expect((yield* store.effective("adapter", ActivityKey.make("cache.redis"))).state).toBe("paused")
+        expect((yield* effectiveOf("task", ActivityKey.make("reindex"))).state).toBe("note-only")
+        expect((yield* effectiveOf("adapter", ActivityKey.make("cache.redis"))).state).toBe("paused")
 
         const start = yield* store.changesSince(0)
         originalWrites(filename, (db) => {
           db.prepare("INSERT INTO activity (domain, key, paused, draining, note) VALUES (?, ?, ?, ?, ?)").run("service", "api", 1, 0, "from python")
           db.prepare("DELETE FROM activity WHERE domain = ? AND key = ?").run("workflow", "nightly")
         })
-        expect((yield* store.effective("service", ActivityKey.make("api"))).state).toBe("paused")
+        expect((yield* effectiveOf("service", ActivityKey.make("api"))).state).toBe("paused")
         const changes = yield* store.changesSince(start.seq)
         expect(changes.changed.map((c) => `${c.domain}/${c.key}:${c.entry === null ? "gone" : "row"}`).sort()).toEqual([
           "service/api:row",
@@ -75,7 +80,7 @@ for (const [name, schema] of Object.entries(ORIGINAL_SCHEMAS)) {
         originalWrites(filename, (db) => {
           expect(db.prepare("SELECT COUNT(*) AS n FROM activity WHERE domain = 'adapter'").get()).toEqual({ n: 0 })
         })
-      }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
+      }).pipe(Effect.provide(ActivityQuery.layer.pipe(Layer.provideMerge(ActivityStore.layerSqlite({ filename })))))
     })
   })
 }

@@ -5,38 +5,43 @@
  */
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
-import * as Queue from "effect/Queue"
 import * as Stream from "effect/Stream"
 import * as os from "node:os"
 import { ConfigResolver } from "../ConfigResolver.js"
 import { InstanceInfo } from "../Domain/Health.js"
-import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
-import type { HealthSnapshotOptions, HealthSnapshotService } from "../HealthSnapshot.js"
+import type { HealthSnapshotService, RuntimeHealthSnapshot } from "../Domain/Health.js"
 import { Instances } from "../Instances.js"
 import { Lifecycle } from "../Lifecycle.js"
 import { Supervisor } from "../Supervisor.js"
 import { WorkGate } from "../WorkGate.js"
+import { makeWakeup } from "../Internal/Wakeup.js"
 import { buildSnapshot } from "./Build.js"
 import type { WriterPhase } from "./Build.js"
 import type { SnapshotSink } from "./File.js"
 
-export const DEFAULT_HEALTH_HEARTBEAT_MS = 5_000
-export const DEFAULT_COALESCE_MS = 50
+const DEFAULT_COALESCE_MS = 50
+
+export interface WriterOptions {
+  /** Write at least this often when nothing changes (default: the configuration's `health_interval_ms`). */
+  readonly heartbeatMs?: number | undefined
+  /** At most one write per this window during a burst of changes (default 50 ms). */
+  readonly coalesceMs?: number | undefined
+}
 
 /** The source under which a failing write makes the supervisor report itself unhealthy. */
 const SOURCE = "health snapshot"
 
-export const makeHealthSnapshot = (sink: SnapshotSink, options: HealthSnapshotOptions) =>
+export const makeWriter = (sink: SnapshotSink, options: WriterOptions) =>
   Effect.gen(function*() {
     const config = yield* ConfigResolver
     const supervisor = yield* Supervisor
     const gate = yield* WorkGate
     const instances = yield* Instances
     const lifecycle = yield* Lifecycle
-    const heartbeatMs = options.heartbeatMs ?? DEFAULT_HEALTH_HEARTBEAT_MS
+    const heartbeatMs = options.heartbeatMs ?? config.health_interval_ms
     const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS
     const instance = new InstanceInfo({ id: instances.id, pid: process.pid, host: os.hostname(), started_at: instances.startedAt })
-    const due = yield* Queue.sliding<void>(1)
+    const wakeup = yield* makeWakeup
     // One write at a time: the heartbeat, a delta and `writeNow` must not race their renames.
     const lock = yield* Effect.makeSemaphore(1)
 
@@ -73,7 +78,7 @@ export const makeHealthSnapshot = (sink: SnapshotSink, options: HealthSnapshotOp
           failing = false
           yield* supervisor.reportHealth(SOURCE, null)
           // The snapshot just written still carries the failure: write a clean one.
-          yield* Queue.offer(due, undefined)
+          wakeup.wake()
         }
         return snapshot
       })
@@ -99,19 +104,19 @@ export const makeHealthSnapshot = (sink: SnapshotSink, options: HealthSnapshotOp
     const components = yield* lifecycle.subscribe
     const follow = <A>(stream: Stream.Stream<A>, name: string) =>
       Effect.forkScoped(
-        Stream.runForEach(stream, () => Queue.offer(due, undefined)).pipe(
+        Stream.runForEach(stream, () => Effect.sync(wakeup.wake)).pipe(
           Effect.catchAllCause((cause) => Effect.logWarning(`HealthSnapshot.${name} failed`, cause))
         )
       )
     yield* follow(deltas, "followDeltas")
     yield* follow(components, "followComponents")
     // An empty store loads without a single delta: readiness must not wait for the heartbeat.
-    yield* Effect.forkScoped(Effect.zipRight(supervisor.awaitReady, Queue.offer(due, undefined)))
+    yield* Effect.forkScoped(Effect.zipRight(supervisor.awaitReady, Effect.sync(wakeup.wake)))
 
     // Leading edge: a delta is written at once; the rest of a burst waits out `coalesceMs` and is written once.
     yield* Effect.forkScoped(
       Effect.forever(
-        Effect.race(Queue.take(due), Effect.sleep(Math.max(0, heartbeatMs - coalesceMs))).pipe(
+        wakeup.sleep(Math.max(0, heartbeatMs - coalesceMs)).pipe(
           Effect.zipRight(writeQuietly),
           Effect.zipRight(Effect.sleep(coalesceMs))
         )

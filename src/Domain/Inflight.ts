@@ -1,10 +1,10 @@
 /** In-flight work under a key across the live instances the store knows of. */
 import type * as DateTime from "effect/DateTime"
-import { covers } from "../Domain/ActivityKey.js"
-import type { Domain } from "../Domain/Domain.js"
-import { InstanceDrain } from "../Domain/Drain.js"
-import { isLive } from "../Domain/Instance.js"
-import type { InstanceReport } from "../Domain/Instance.js"
+import { covers } from "./ActivityKey.js"
+import type { Domain } from "./Domain.js"
+import { InstanceDrain } from "./Drain.js"
+import { isLive } from "./Instance.js"
+import type { InstanceReport } from "./Instance.js"
 
 export interface InflightView {
   /** Per live instance: its in-flight count under the key and whether it has applied feed position `seq`. */

@@ -1,25 +1,12 @@
 /**
- * The store's semantics as pure functions, shared by every ActivityStore layer (and the
- * supervisor's in-memory state), so SQLite, memory and PostgreSQL cannot drift apart.
+ * The state model's rules as pure functions (DESIGN §3), shared by every ActivityStore layer, the
+ * supervisor's in-memory index and the CLI, so SQLite, memory and PostgreSQL cannot drift apart.
  */
 import * as DateTime from "effect/DateTime"
-import { ActivityEntry, DecidingRule, EffectiveState, stateOfFlags } from "../Domain/Activity.js"
-import type { RequestAction, Source } from "../Domain/Activity.js"
-import { ActivityKey, candidateRules } from "../Domain/ActivityKey.js"
-import type { Domain } from "../Domain/Domain.js"
-
-/** A requested transition of one row. */
-export interface TransitionRequest {
-  readonly domain: Domain
-  readonly key: ActivityKey
-  readonly action: RequestAction
-  /** `undefined` keeps the row's note; a string replaces it. `resume` always clears it. */
-  readonly note?: string | undefined
-  readonly actor: string
-  readonly source: Source
-  /** When the row auto-resumes; `undefined` means never (a new command replaces an older expiry). */
-  readonly expiresAt?: DateTime.Utc | undefined
-}
+import { ActivityEntry, DecidingRule, EffectiveState, stateOfFlags } from "./Activity.js"
+import { ActivityKey, candidateRules } from "./ActivityKey.js"
+import type { Domain } from "./Domain.js"
+import type { TransitionRequest } from "./Store.js"
 
 /**
  * The row after `request` is applied to `before` at `now`; `null` when the result is the default

@@ -1,7 +1,7 @@
 /**
  * Embedding example: an app that gates its own handlers with WorkGate and the event bridge, and
  * provides its own store Layer (here the in-memory store, wrapped to audit every transition; a
- * real app could put its own persistence there). Run: `npx tsx scratchpad/embed.ts`.
+ * real app could put its own persistence there). Run: `npx tsx examples/embed.ts`.
  */
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"

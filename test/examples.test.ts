@@ -1,6 +1,6 @@
 import { expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { AppLive, main } from "../scratchpad/embed.js"
+import { AppLive, main } from "../examples/embed.js"
 
 it.effect("the embedding example gates its handlers and uses its own store Layer", () =>
   Effect.gen(function*() {

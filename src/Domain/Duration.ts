@@ -25,3 +25,7 @@ export const parseDurationMs = (input: string | number): number | undefined => {
   const ms = Math.round(Number(match[1]) * UNIT_MS[unit])
   return Number.isSafeInteger(ms) ? ms : undefined
 }
+
+/** `850 ms`, `15 s`, `42.1 s`. */
+export const formatMs = (ms: number): string =>
+  Math.abs(ms) < 1_000 ? `${Math.round(ms)} ms` : `${Number((ms / 1_000).toFixed(1))} s`

@@ -1,32 +1,24 @@
-/** The `activity` report (CLI and `GET /activity`): stored rows with their in-flight counts across live instances. */
-import * as DateTime from "effect/DateTime"
-import * as Effect from "effect/Effect"
-import { ActivityStore } from "../ActivityStore.js"
-import { listedState } from "../ActivityStore/Rules.js"
+/** Assembles the `activity` report from stored rows and instance reports (pure: no store, no clock). */
+import type * as DateTime from "effect/DateTime"
 import type { ActivityEntry, ActivityState } from "../Domain/Activity.js"
-import type { Domain } from "../Domain/Domain.js"
+import { inflightUnder } from "../Domain/Inflight.js"
 import { isLive } from "../Domain/Instance.js"
 import type { InstanceReport } from "../Domain/Instance.js"
+import type { ReportQuery } from "../Domain/Query.js"
 import { ActivityListing, ActivityReport, DomainActivity, StateCounts } from "../Domain/Report.js"
-import { inflightUnder } from "./Inflight.js"
+import { listedState } from "../Domain/Rules.js"
 
-export interface ActivityQuery {
-  readonly domain?: Domain | undefined
-  readonly state?: ActivityState | undefined
-  readonly key?: string | undefined
+export const buildReport = (
+  store: string,
+  rows: ReadonlyArray<ActivityEntry>,
+  instances: ReadonlyArray<InstanceReport>,
+  now: DateTime.Utc,
+  query: ReportQuery
+): ActivityReport => {
+  const listed = report(store, query.key === undefined ? rows : rows.filter((row) => row.key === query.key), instances, now)
+  // `drained` is derived from the instances' counts, so the state filter applies after deriving.
+  return query.state === undefined ? listed : onlyState(listed, query.state)
 }
-
-export const buildActivityReport = (query: ActivityQuery = {}) =>
-  Effect.gen(function*() {
-    const store = yield* ActivityStore
-    const now = yield* DateTime.now
-    const instances = yield* store.instances
-    // `drained` is derived from the instances' counts, so filter after deriving.
-    const rows = (yield* store.list({ domain: query.domain, state: query.state === "drained" ? "draining" : query.state }))
-      .filter((row) => query.key === undefined || row.key === query.key)
-    const listed = report(store.describe, rows, instances, now)
-    return query.state === undefined ? listed : onlyState(listed, query.state)
-  })
 
 const report = (store: string, rows: ReadonlyArray<ActivityEntry>, instances: ReadonlyArray<InstanceReport>, now: DateTime.Utc): ActivityReport => {
   const grouped = new Map<ActivityEntry["domain"], Array<ActivityListing>>()

@@ -1,0 +1,149 @@
+/**
+ * Readiness as pure rules (DESIGN §6): the reasons a process is not ready, shared by the snapshot's
+ * writer (which decides `ready`) and by the probe (which re-decides it from a snapshot read back from
+ * its file), so the same problem reads the same wherever it is reported.
+ */
+import * as DateTime from "effect/DateTime"
+import type { SecretsStatus } from "./Config.js"
+import { HealthReport } from "./Health.js"
+import type { RuntimeHealthSnapshot, SnapshotRead } from "./Health.js"
+import type { SupervisorStatus } from "./Supervision.js"
+import { formatMs } from "./Duration.js"
+
+/** The reason lines, shared with the probe so that the same problem reads the same (and is listed once). */
+export const Reasons = {
+  stopped: "stopped",
+  shuttingDown: "shutting-down",
+  starting: "supervisor is starting: the activity state is not loaded yet",
+  notRunning: "supervisor is not running",
+  unhealthy: (error: string | null) => `supervisor unhealthy: ${error ?? "no error recorded"}`,
+  secrets: (missing: ReadonlyArray<string>) => `required secrets missing: ${missing.join(", ")}`,
+  failed: (domain: string, key: string, error: string | null) => `component ${domain}/${key} failed${error === null ? "" : `: ${error}`}`,
+  wholeDomain: (domain: string, state: "paused" | "draining", components: number) =>
+    `${domain}/* is ${state}: all ${components} registered ${domain} component(s) refuse new work`
+} as const
+
+/** The supervisor's own problems: enabled implies running, loaded and healthy. */
+export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
+  const reasons: Array<string> = []
+  if (status.phase === "shutting-down") reasons.push(Reasons.shuttingDown)
+  if (!status.enabled) return reasons
+  if (status.phase === "starting") reasons.push(Reasons.starting)
+  if (!status.running && status.phase !== "shutting-down") reasons.push(Reasons.notRunning)
+  if (!status.healthy) reasons.push(Reasons.unhealthy(status.lastError))
+  return reasons
+}
+
+export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
+  secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []
+
+export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycle_state"]): Array<string> =>
+  Object.entries(lifecycle).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).flatMap(([key, c]) => (c.state === "failed" ? [Reasons.failed(domain, key, c.last_error)] : []))
+  )
+
+/**
+ * "Draining everything": a domain's `*` rule is paused or draining while the domain has
+ * registered components, so none of them can take work.
+ */
+export const wholeDomainReasons = (
+  activity: RuntimeHealthSnapshot["activity_state"],
+  perDomain: Readonly<Record<string, number>>
+): Array<string> =>
+  Object.entries(activity).flatMap(([domain, byKey]) => {
+    const all = byKey["*"]
+    const registered = perDomain[domain] ?? 0
+    if (all === undefined || registered === 0 || (!all.paused && !all.draining)) return []
+    return [Reasons.wholeDomain(domain, all.paused ? "paused" : "draining", registered)]
+  })
+
+/** Each reason once, in first-seen order. */
+export const dedupe = (reasons: ReadonlyArray<string>): Array<string> => [...new Set(reasons)]
+
+/** Without `--max-age`, a snapshot older than this many of its writer's heartbeats is stale. */
+const MAX_AGE_HEARTBEATS = 3
+/** The fallback when the snapshot does not say (3 × the default 5 s heartbeat). */
+const DEFAULT_MAX_AGE_MS = 15_000
+
+export interface ProbeOptions {
+  /** The file the snapshot was read from (for the report). */
+  readonly path: string
+  readonly now: DateTime.Utc
+  /** `--max-age`; default 3 heartbeats of the snapshot's writer. */
+  readonly maxAgeMs?: number | undefined
+  /** This host's name: a pid is only checked on the host that wrote it. */
+  readonly host: string
+  /** Is `pid` running on this host? */
+  readonly isAlive: (pid: number) => boolean
+}
+
+/**
+ * The verdict on a snapshot read back from its file: ready iff fresh, its process alive, the supervisor
+ * enabled and healthy, no required secret missing, no component failed, and the writer itself said ready.
+ * The checks are redone from the fields, so a hand-edited `ready: true` proves nothing.
+ */
+export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport => {
+  if (read._tag !== "Found") {
+    return new HealthReport({
+      path: options.path,
+      ready: false,
+      reasons: [read.reason],
+      checked_at: options.now,
+      age_ms: null,
+      max_age_ms: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      pid_alive: null,
+      snapshot: null
+    })
+  }
+  const snapshot = read.snapshot
+  const maxAgeMs = options.maxAgeMs ?? defaultMaxAge(snapshot)
+  const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updated_at)
+  const reasons: Array<string> = []
+  if (ageMs > maxAgeMs) reasons.push(`snapshot is stale: updated ${formatMs(ageMs)} ago (max age ${formatMs(maxAgeMs)})`)
+
+  const pid = snapshot.orchestrator_pid
+  let alive: boolean | null = null
+  if (pid === null) {
+    // The snapshot written at stop: everything else in it describes a process that is gone.
+    reasons.push("the process has stopped (orchestrator_pid is null)")
+    return report(options, snapshot, reasons, ageMs, maxAgeMs, alive)
+  }
+  if (pid <= 0) {
+    reasons.push(`orchestrator_pid ${pid} is not a process id`)
+  } else if (snapshot.instance.host === options.host) {
+    alive = options.isAlive(pid)
+    if (!alive) reasons.push(`orchestrator pid ${pid} is not running on ${options.host}`)
+  }
+
+  if (!snapshot.supervisor.enabled) reasons.push("supervisor is disabled")
+  reasons.push(...supervisorReasons(snapshot.supervisor), ...secretsReasons(snapshot.secrets), ...componentReasons(snapshot.lifecycle_state))
+  reasons.push(...snapshot.ready_reasons)
+  if (!snapshot.ready && snapshot.ready_reasons.length === 0) reasons.push("the snapshot says not ready")
+  return report(options, snapshot, reasons, ageMs, maxAgeMs, alive)
+}
+
+const report = (
+  options: ProbeOptions,
+  snapshot: RuntimeHealthSnapshot,
+  reasons: ReadonlyArray<string>,
+  ageMs: number,
+  maxAgeMs: number,
+  alive: boolean | null
+) => {
+  const unique = dedupe(reasons)
+  return new HealthReport({
+    path: options.path,
+    ready: unique.length === 0,
+    reasons: unique,
+    checked_at: options.now,
+    age_ms: ageMs,
+    max_age_ms: maxAgeMs,
+    pid_alive: alive,
+    snapshot
+  })
+}
+
+const defaultMaxAge = (snapshot: RuntimeHealthSnapshot) =>
+  Number.isFinite(snapshot.heartbeat_interval_ms) && snapshot.heartbeat_interval_ms > 0
+    ? MAX_AGE_HEARTBEATS * snapshot.heartbeat_interval_ms
+    : DEFAULT_MAX_AGE_MS

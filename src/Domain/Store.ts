@@ -1,0 +1,108 @@
+/**
+ * The ActivityStore's contract (DESIGN §2, §3): what a store is asked and what it answers — the
+ * request of a transition, its result, the change feed's batches, the filters of listings — and the
+ * service interface every store layer (memory, SQLite, PostgreSQL, an app's own) implements.
+ */
+import type * as DateTime from "effect/DateTime"
+import type * as Effect from "effect/Effect"
+import type { ActivityEntry, ActivityState, RequestAction, Source, Transition } from "./Activity.js"
+import type { ActivityKey } from "./ActivityKey.js"
+import type { Domain } from "./Domain.js"
+import type { StoreUnavailable } from "./Errors.js"
+import type { InstanceReport } from "./Instance.js"
+
+/** A requested transition of one row. */
+export interface TransitionRequest {
+  readonly domain: Domain
+  readonly key: ActivityKey
+  readonly action: RequestAction
+  /** `undefined` keeps the row's note; a string replaces it. `resume` always clears it. */
+  readonly note?: string | undefined
+  readonly actor: string
+  readonly source: Source
+  /** When the row auto-resumes; `undefined` means never (a new command replaces an older expiry). */
+  readonly expiresAt?: DateTime.Utc | undefined
+}
+
+/** What a transition did: the row before and after (`null` = default state, no row) and the history rows written. */
+export interface TransitionResult {
+  readonly before: ActivityEntry | null
+  readonly after: ActivityEntry | null
+  /** The history row, or `null` for a preview (dry run). */
+  readonly transition: Transition | null
+  /** When the row had expired, the `expired` history row recorded before the transition. */
+  readonly expired: Transition | null
+  /** The change-feed sequence number that includes this transition (0 for a preview). */
+  readonly seq: number
+}
+
+export interface ListFilter {
+  readonly domain?: Domain | undefined
+  /** Keep rows whose own state (expired rows read as `accepting`) is this. */
+  readonly state?: ActivityState | undefined
+}
+
+export interface HistoryFilter {
+  readonly domain?: Domain | undefined
+  readonly key?: ActivityKey | undefined
+  /** Newest first, at most this many (default 100). */
+  readonly limit?: number | undefined
+}
+
+/** One key the change feed reports, with its current row (`null` = no row). */
+export interface ChangedKey {
+  readonly domain: Domain
+  readonly key: ActivityKey
+  readonly entry: ActivityEntry | null
+}
+
+/** Keys changed since a sequence number. */
+export interface ChangeBatch {
+  /** The sequence number to ask from next time. */
+  readonly seq: number
+  /** `true` when the feed could not say what changed (pruned or replaced store): `changed` is then the whole state. */
+  readonly reset: boolean
+  readonly changed: ReadonlyArray<ChangedKey>
+}
+
+/** The whole state at one change-feed sequence number. */
+export interface StoreSnapshot {
+  readonly seq: number
+  readonly entries: ReadonlyArray<ActivityEntry>
+}
+
+/** A whole-state batch: what a reader gets when positions in the feed mean nothing (pruned feed, replaced store). */
+export const resetBatch = (snapshot: StoreSnapshot): ChangeBatch => ({
+  seq: snapshot.seq,
+  reset: true,
+  changed: snapshot.entries.map((entry) => ({ domain: entry.domain, key: entry.key, entry }))
+})
+
+export interface ActivityStoreService {
+  /** A description of the store for messages (`sqlite:/abs/path`, `memory`). */
+  readonly describe: string
+  /** The file whose changes a watcher can follow, or `null`. */
+  readonly file: string | null
+  /**
+   * Changes whenever the state may have changed (a commit by any connection); cheap enough to poll.
+   * On SQLite: `PRAGMA data_version` plus this process's own write count.
+   */
+  readonly changeToken: Effect.Effect<string, StoreUnavailable>
+  /** Every row, and the change-feed sequence number they are current at, in one read. */
+  readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
+  readonly get: (domain: Domain, key: ActivityKey) => Effect.Effect<ActivityEntry | null, StoreUnavailable>
+  readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ActivityEntry>, StoreUnavailable>
+  /** One write-first transaction: the row and its history row (and an `expired` row first when due). */
+  readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
+  /** What `transition` would do, writing nothing. */
+  readonly preview: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
+  readonly history: (filter?: HistoryFilter) => Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+  readonly changesSince: (seq: number) => Effect.Effect<ChangeBatch, StoreUnavailable>
+  /** Record `expired` for every row whose expiry has passed and delete it; returns what was recorded. */
+  readonly expireDue: Effect.Effect<ReadonlyArray<Transition>, StoreUnavailable>
+  /** Insert or replace this process's instance row. */
+  readonly publishInstance: (report: InstanceReport) => Effect.Effect<void, StoreUnavailable>
+  readonly removeInstance: (id: string) => Effect.Effect<void, StoreUnavailable>
+  /** Every registered instance, stale ones included (the reader decides what is stale). */
+  readonly instances: Effect.Effect<ReadonlyArray<InstanceReport>, StoreUnavailable>
+}
