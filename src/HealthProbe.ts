@@ -71,7 +71,7 @@ export class HealthProbe extends Context.Tag("oneiric/HealthProbe")<HealthProbe,
   /** The file the configuration names (`paths.health_path`). */
   static layer: Layer.Layer<HealthProbe, never, ConfigResolver> = Layer.effect(
     HealthProbe,
-    Effect.map(ConfigResolver, (config) => make(config.paths.health_path))
+    Effect.map(ConfigResolver, (config) => make(config.paths.healthPath))
   )
 
   /** A given file. */

@@ -37,7 +37,7 @@ export class HealthSnapshot extends Context.Tag("oneiric/HealthSnapshot")<Health
   static layerFile = (options: HealthSnapshotFileOptions = {}): Layer.Layer<HealthSnapshot, never, Requirements> =>
     Layer.scoped(
       HealthSnapshot,
-      Effect.flatMap(ConfigResolver, (config) => makeWriter(fileSink(path.resolve(options.path ?? config.paths.health_path)), options))
+      Effect.flatMap(ConfigResolver, (config) => makeWriter(fileSink(path.resolve(options.path ?? config.paths.healthPath)), options))
     )
 
   /** Keeps the last snapshot in a Ref: tests, and apps that serve health themselves. */

@@ -30,11 +30,11 @@ export const readinessOf = (snapshot: RuntimeHealthSnapshot): Readiness => {
     { name: "supervisor", ok: !supervisor.enabled || (supervisor.running && supervisor.healthy), detail: supervisor.enabled ? supervisor.lastError : "disabled" },
     { name: "phase", ok: supervisor.phase === "running", detail: supervisor.phase },
     { name: "secrets", ok: snapshot.secrets.status === "ready", detail: snapshot.secrets.missing.length === 0 ? null : `missing: ${snapshot.secrets.missing.join(", ")}` },
-    ...Object.entries(snapshot.lifecycle_state).flatMap(([domain, components]) =>
-      Object.entries(components).map(([key, health]) => ({ name: `component ${domain}/${key}`, ok: health.state !== "failed", detail: health.last_error ?? health.state }))
+    ...Object.entries(snapshot.lifecycleState).flatMap(([domain, components]) =>
+      Object.entries(components).map(([key, health]) => ({ name: `component ${domain}/${key}`, ok: health.state !== "failed", detail: health.lastError ?? health.state }))
     )
   ]
-  return new Readiness({ ready: snapshot.ready, reasons: [...snapshot.ready_reasons], checks })
+  return new Readiness({ ready: snapshot.ready, reasons: [...snapshot.readyReasons], checks })
 }
 
 export interface HttpOptions {

@@ -28,11 +28,11 @@ export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(optio
 const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> =>
   Layer.unwrapEffect(
     Effect.map(ConfigResolver, (config) =>
-      config.store_kind === "sqlite"
-        ? ActivityStore.layerSqlite({ filename: config.paths.activity_store, busyTimeoutMs: options?.busyTimeoutMs })
+      config.storeKind === "sqlite"
+        ? ActivityStore.layerSqlite({ filename: config.paths.activityStore, busyTimeoutMs: options?.busyTimeoutMs })
         : Layer.fail(
           new StoreUnavailable({
-            store: config.redacted().paths.activity_store,
+            store: config.redacted().paths.activityStore,
             message: "a PostgreSQL activity store is not available in this version; unset ONEIRIC_ACTIVITY_STORE to use the embedded SQLite store"
           })
         ))

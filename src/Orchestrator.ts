@@ -66,11 +66,11 @@ export const orchestrate = (options: RunOptions) =>
       const signal = yield* Effect.exit(restore(signals.next))
 
       yield* Effect.logInfo("run: stopping: readiness is off, new work is refused").pipe(
-        Effect.annotateLogs({ signal: Exit.isSuccess(signal) ? signal.value : "interrupted", budget_ms: config.shutdown_timeout_ms })
+        Effect.annotateLogs({ signal: Exit.isSuccess(signal) ? signal.value : "interrupted", budget_ms: config.shutdownTimeoutMs })
       )
       yield* supervisor.beginShutdown
       yield* health.beginShutdown
-      const idle = yield* gate.awaitIdle(config.shutdown_timeout_ms)
+      const idle = yield* gate.awaitIdle(config.shutdownTimeoutMs)
       if (!idle.drained) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: idle.remaining }))
       yield* Scope.close(scope, Exit.void)
       yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted: idle.remaining }))

@@ -14,23 +14,23 @@ describe("ConfigResolver profiles", () => {
       const cwd = tempDir()
       const c = yield* resolveIn(cwd)
       expect(c.profile).toBe("default")
-      expect(c.profile_decided_by).toBe("profile")
-      expect([c.supervisor_enabled, c.watchers_enabled, c.remote_enabled, c.inline_manifest_only])
+      expect(c.profileDecidedBy).toBe("profile")
+      expect([c.supervisorEnabled, c.watchersEnabled, c.remoteEnabled, c.inlineManifestOnly])
         .toEqual([true, true, true, false])
-      expect(c.poll_interval_ms).toBe(250)
-      expect(c.shutdown_timeout_ms).toBe(10_000)
+      expect(c.pollIntervalMs).toBe(250)
+      expect(c.shutdownTimeoutMs).toBe(10_000)
       expect(c.http).toMatchObject({ host: "127.0.0.1", port: 8787 })
-      expect(c.decided_by).toBe("profile")
+      expect(c.decidedBy).toBe("profile")
       expect(Object.values(c.decisions).every((by) => by === "profile")).toBe(true)
       expect(c.paths).toMatchObject({
-        cache_dir: path.join(cwd, ".oneiric_cache"),
-        activity_store: path.join(cwd, ".oneiric_cache", "domain_activity.sqlite"),
-        health_path: path.join(cwd, ".oneiric_cache", "runtime_health.json"),
-        settings_file: null
+        cacheDir: path.join(cwd, ".oneiric_cache"),
+        activityStore: path.join(cwd, ".oneiric_cache", "domain_activity.sqlite"),
+        healthPath: path.join(cwd, ".oneiric_cache", "runtime_health.json"),
+        settingsFile: null
       })
-      expect(c.store_kind).toBe("sqlite")
-      expect(c.runtime_config).toBeNull()
-      expect(c.env_override).toBeNull()
+      expect(c.storeKind).toBe("sqlite")
+      expect(c.runtimeConfig).toBeNull()
+      expect(c.envOverride).toBeNull()
       expect(c.secrets).toMatchObject({ provider: "env+file", status: "ready", required: [], missing: [] })
     }))
 
@@ -39,13 +39,13 @@ describe("ConfigResolver profiles", () => {
       const cwd = tempDir()
       const c = yield* resolveIn(cwd, { ONEIRIC_PROFILE: "serverless", PORT: "9090" })
       expect(c.profile).toBe("serverless")
-      expect(c.profile_decided_by).toBe("env")
-      expect([c.supervisor_enabled, c.watchers_enabled, c.remote_enabled, c.inline_manifest_only])
+      expect(c.profileDecidedBy).toBe("env")
+      expect([c.supervisorEnabled, c.watchersEnabled, c.remoteEnabled, c.inlineManifestOnly])
         .toEqual([true, false, false, true])
-      expect(c.shutdown_timeout_ms).toBe(8_000)
+      expect(c.shutdownTimeoutMs).toBe(8_000)
       expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9090 })
-      expect(c.decisions.http_port).toBe("env")
-      expect(c.profile_default.http.port).toBe(8080)
+      expect(c.decisions.httpPort).toBe("env")
+      expect(c.profileDefault.http.port).toBe(8080)
       const noPort = yield* resolveIn(cwd, { ONEIRIC_PROFILE: "serverless" })
       expect(noPort.http.port).toBe(8080)
     }))
@@ -55,7 +55,7 @@ describe("ConfigResolver profiles", () => {
       const cwd = tempDir()
       const c = yield* resolveIn(cwd, { PORT: "9191" })
       expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9191 })
-      expect(c.decisions).toMatchObject({ http_host: "env", http_port: "env" })
+      expect(c.decisions).toMatchObject({ httpHost: "env", httpPort: "env" })
       const pinned = yield* resolveIn(cwd, { PORT: "9191", ONEIRIC_RUNTIME__HTTP__HOST: "127.0.0.1" })
       expect(pinned.http).toMatchObject({ host: "127.0.0.1", port: 9191 })
     }))
@@ -81,16 +81,16 @@ describe("ConfigResolver precedence", () => {
       ].join("\n"))
       const settingsOnly = yield* resolveIn(cwd)
       expect(settingsOnly.profile).toBe("serverless")
-      expect(settingsOnly.profile_decided_by).toBe("settings")
-      expect(settingsOnly.supervisor_enabled).toBe(false)
-      expect(settingsOnly.decided_by).toBe("settings")
-      expect(settingsOnly.poll_interval_ms).toBe(2_000)
-      expect(settingsOnly.watchers_enabled).toBe(true)
-      expect(settingsOnly.decisions.watchers_enabled).toBe("settings")
-      expect(settingsOnly.decisions.remote_enabled).toBe("profile")
-      expect(settingsOnly.paths.cache_dir).toBe(path.join(cwd, "from-settings"))
-      expect(settingsOnly.paths.activity_store).toBe(path.join(cwd, "from-settings", "domain_activity.sqlite"))
-      expect(settingsOnly.decisions.activity_store).toBe("settings")
+      expect(settingsOnly.profileDecidedBy).toBe("settings")
+      expect(settingsOnly.supervisorEnabled).toBe(false)
+      expect(settingsOnly.decidedBy).toBe("settings")
+      expect(settingsOnly.pollIntervalMs).toBe(2_000)
+      expect(settingsOnly.watchersEnabled).toBe(true)
+      expect(settingsOnly.decisions.watchersEnabled).toBe("settings")
+      expect(settingsOnly.decisions.remoteEnabled).toBe("profile")
+      expect(settingsOnly.paths.cacheDir).toBe(path.join(cwd, "from-settings"))
+      expect(settingsOnly.paths.activityStore).toBe(path.join(cwd, "from-settings", "domain_activity.sqlite"))
+      expect(settingsOnly.decisions.activityStore).toBe("settings")
 
       const env = {
         ONEIRIC_PROFILE: "default", ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "yes",
@@ -98,20 +98,20 @@ describe("ConfigResolver precedence", () => {
         ONEIRIC_HEALTH_PATH: "h-env.json"
       }
       const withEnv = yield* resolveIn(cwd, env)
-      expect([withEnv.profile, withEnv.profile_decided_by]).toEqual(["default", "env"])
-      expect([withEnv.supervisor_enabled, withEnv.decided_by]).toEqual([true, "env"])
-      expect(withEnv.env_override).toBe("yes")
-      expect(withEnv.runtime_config).toMatchObject({ sections: ["runtime.supervisor"], enabled: false })
-      expect([withEnv.poll_interval_ms, withEnv.decisions.poll_interval_ms]).toEqual([500, "env"])
-      expect(withEnv.paths.cache_dir).toBe(path.join(cwd, "from-env"))
-      expect(withEnv.paths.health_path).toBe(path.join(cwd, "h-env.json"))
+      expect([withEnv.profile, withEnv.profileDecidedBy]).toEqual(["default", "env"])
+      expect([withEnv.supervisorEnabled, withEnv.decidedBy]).toEqual([true, "env"])
+      expect(withEnv.envOverride).toBe("yes")
+      expect(withEnv.runtimeConfig).toMatchObject({ sections: ["runtime.supervisor"], enabled: false })
+      expect([withEnv.pollIntervalMs, withEnv.decisions.pollIntervalMs]).toEqual([500, "env"])
+      expect(withEnv.paths.cacheDir).toBe(path.join(cwd, "from-env"))
+      expect(withEnv.paths.healthPath).toBe(path.join(cwd, "h-env.json"))
 
       const withOptions = yield* resolveIn(cwd, env, {
         profile: "serverless", cacheDir: "/abs/cache", healthPath: "h-option.json"
       })
-      expect([withOptions.profile, withOptions.profile_decided_by]).toEqual(["serverless", "option"])
-      expect([withOptions.paths.cache_dir, withOptions.decisions.cache_dir]).toEqual(["/abs/cache", "option"])
-      expect([withOptions.paths.health_path, withOptions.decisions.health_path])
+      expect([withOptions.profile, withOptions.profileDecidedBy]).toEqual(["serverless", "option"])
+      expect([withOptions.paths.cacheDir, withOptions.decisions.cacheDir]).toEqual(["/abs/cache", "option"])
+      expect([withOptions.paths.healthPath, withOptions.decisions.healthPath])
         .toEqual([path.join(cwd, "h-option.json"), "option"])
     }))
 
@@ -120,7 +120,7 @@ describe("ConfigResolver precedence", () => {
       const c = yield* resolveIn(tempDir(), {
         ONEIRIC_PROFILE: "serverless", ONEIRIC_RUNTIME_SUPERVISOR__ENABLED: "false"
       })
-      expect([c.supervisor_enabled, c.decided_by, c.env_override]).toEqual([false, "env", "false"])
+      expect([c.supervisorEnabled, c.decidedBy, c.envOverride]).toEqual([false, "env", "false"])
     }))
 
   it.effect("every ONEIRIC_RUNTIME* variable applies; nested supervisor spelling too", () =>
@@ -133,8 +133,8 @@ describe("ConfigResolver precedence", () => {
         ONEIRIC_SOMETHING_ELSE: "ignored"
       })
       expect(c).toMatchObject({
-        supervisor_enabled: false, env_override: "OFF", poll_interval_ms: 1_500, watchers_enabled: false,
-        remote_enabled: false, inline_manifest_only: true, shutdown_timeout_ms: 60_000
+        supervisorEnabled: false, envOverride: "OFF", pollIntervalMs: 1_500, watchersEnabled: false,
+        remoteEnabled: false, inlineManifestOnly: true, shutdownTimeoutMs: 60_000
       })
       expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9000 })
     }))
@@ -175,11 +175,11 @@ describe("ConfigResolver paths and secrets", () => {
     Effect.gen(function*() {
       const cwd = tempDir()
       const rel = yield* resolveIn(cwd, { ONEIRIC_ACTIVITY_STORE: "data/store.sqlite" })
-      expect([rel.paths.activity_store, rel.store_kind]).toEqual([path.join(cwd, "data/store.sqlite"), "sqlite"])
+      expect([rel.paths.activityStore, rel.storeKind]).toEqual([path.join(cwd, "data/store.sqlite"), "sqlite"])
       const url = "postgresql://oneiric:s3cret@db:5432/oneiric"
       const pg = yield* resolveIn(cwd, { ONEIRIC_ACTIVITY_STORE: url })
-      expect([pg.paths.activity_store, pg.store_kind]).toEqual([url, "postgres"])
-      expect(pg.redacted().paths.activity_store).toBe("postgresql://oneiric:***@db:5432/oneiric")
+      expect([pg.paths.activityStore, pg.storeKind]).toEqual([url, "postgres"])
+      expect(pg.redacted().paths.activityStore).toBe("postgresql://oneiric:***@db:5432/oneiric")
     }))
 
   it.effect("required secrets: ready from env or a non-empty file, missing otherwise, never a value", () =>
@@ -206,10 +206,10 @@ describe("ConfigResolver layers and encoding", () => {
   it.effect("layerStatic needs no file or env and takes overrides", () =>
     Effect.gen(function*() {
       const c = yield* ConfigResolver
-      expect(c.paths.cache_dir).toBe("/tmp/oneiric-test/.oneiric_cache")
-      expect(c.supervisor_enabled).toBe(false)
-      expect(c.poll_interval_ms).toBe(250)
-    }).pipe(Effect.provide(ConfigResolver.layerStatic({ supervisor_enabled: false }))))
+      expect(c.paths.cacheDir).toBe("/tmp/oneiric-test/.oneiric_cache")
+      expect(c.supervisorEnabled).toBe(false)
+      expect(c.pollIntervalMs).toBe(250)
+    }).pipe(Effect.provide(ConfigResolver.layerStatic({ supervisorEnabled: false }))))
 
   it.effect("encodes to snake_case JSON and decodes back", () =>
     Effect.gen(function*() {

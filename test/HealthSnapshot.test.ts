@@ -48,13 +48,13 @@ const row = (domain: Domain, key: string, flags: { paused?: boolean; draining?: 
 const component = (domain: Domain, key: string, state: ComponentHealth["state"] = "ready", error: string | null = null): RegisteredComponent => ({
   domain, key,
   health: new ComponentHealth({
-    state, has_check: true, timeout_ms: 2000, registered_at: NOW, last_health_at: NOW, last_error: error, last_duration_ms: 1
+    state, hasCheck: true, timeoutMs: 2000, registeredAt: NOW, lastHealthAt: NOW, lastError: error, lastDurationMs: 1
   })
 })
 
 const input = (fields: Partial<SnapshotInput> = {}, config: Partial<ResolvedConfigFields> = {}): SnapshotInput => ({
   now: NOW, phase: "running", config: ConfigResolver.makeStatic(config), supervisor: status(), rows: [], inflight: () => 0,
-  components: [], instance: new InstanceInfo({ id: "host:1:ab", pid: 4242, host: "host", started_at: NOW }), heartbeatMs: 5000, ...fields
+  components: [], instance: new InstanceInfo({ id: "host:1:ab", pid: 4242, host: "host", startedAt: NOW }), heartbeatMs: 5000, ...fields
 })
 
 const missingSecret = new SecretsStatus({ provider: "env+file", dir: "/run/secrets", required: ["DB_URL"], status: "missing", missing: ["DB_URL"] })
@@ -73,25 +73,25 @@ describe("buildSnapshot", () => {
       ],
       inflight: (domain, key) => inflight.get(`${domain}\u0000${key}`) ?? 0
     }))
-    expect(s.activity_state["task"]).toMatchObject({
+    expect(s.activityState["task"]).toMatchObject({
       busy: { state: "draining", draining: true, paused: false, inflight: 2, note: "deploy" },
       idle: { state: "drained", inflight: 0 },
       stopped: { state: "paused", paused: true, draining: true }
     })
-    expect(s.activity_state["event"]).toMatchObject({ "billing.*": { state: "paused", inflight: 1 }, noted: { state: "note-only" } })
+    expect(s.activityState["event"]).toMatchObject({ "billing.*": { state: "paused", inflight: 1 }, noted: { state: "note-only" } })
     // An expired row has auto-resumed: it is not reported.
-    expect(s.activity_state["workflow"]).toBeUndefined()
+    expect(s.activityState["workflow"]).toBeUndefined()
     expect(s.ready).toBe(true)
-    expect(s.ready_reasons).toEqual([])
+    expect(s.readyReasons).toEqual([])
   })
 
   it("the original's fields: pid, watcher, remote, manifest counts from registered components", () => {
-    const s = buildSnapshot(input({ components: [component("task", "a"), component("task", "b"), component("adapter", "smtp", "degraded")] }, { remote_enabled: false }))
+    const s = buildSnapshot(input({ components: [component("task", "a"), component("task", "b"), component("adapter", "smtp", "degraded")] }, { remoteEnabled: false }))
     expect(s).toMatchObject({
-      orchestrator_pid: 4242, watchers_running: true, remote_enabled: false, last_remote_sync_at: null, last_remote_error: null,
-      last_remote_registered: 3, last_remote_per_domain: { adapter: 1, task: 2 }, last_remote_skipped: 0, last_remote_duration_ms: null
+      orchestratorPid: 4242, watchersRunning: true, remoteEnabled: false, lastRemoteSyncAt: null, lastRemoteError: null,
+      lastRemoteRegistered: 3, lastRemotePerDomain: { adapter: 1, task: 2 }, lastRemoteSkipped: 0, lastRemoteDurationMs: null
     })
-    expect(s.lifecycle_state["adapter"]?.["smtp"]?.state).toBe("degraded")
+    expect(s.lifecycleState["adapter"]?.["smtp"]?.state).toBe("degraded")
     // A degraded component still serves: the process stays ready.
     expect(s.ready).toBe(true)
     const encoded = Schema.encodeSync(RuntimeHealthSnapshot)(s)
@@ -100,15 +100,15 @@ describe("buildSnapshot", () => {
   })
 
   it("not ready, with reasons: missing secret, failed component, unhealthy or starting supervisor, shutting down", () => {
-    expect(buildSnapshot(input({}, { secrets: missingSecret })).ready_reasons).toEqual(["required secrets missing: DB_URL"])
-    expect(buildSnapshot(input({ components: [component("service", "db", "failed", "connection refused")] })).ready_reasons)
+    expect(buildSnapshot(input({}, { secrets: missingSecret })).readyReasons).toEqual(["required secrets missing: DB_URL"])
+    expect(buildSnapshot(input({ components: [component("service", "db", "failed", "connection refused")] })).readyReasons)
       .toEqual(["component service/db failed: connection refused"])
-    expect(buildSnapshot(input({ supervisor: status({ healthy: false, lastError: "database is locked" }) })).ready_reasons)
+    expect(buildSnapshot(input({ supervisor: status({ healthy: false, lastError: "database is locked" }) })).readyReasons)
       .toEqual(["supervisor unhealthy: database is locked"])
-    expect(buildSnapshot(input({ supervisor: status({ phase: "starting" }) })).ready_reasons[0]).toMatch(/^supervisor is starting/)
+    expect(buildSnapshot(input({ supervisor: status({ phase: "starting" }) })).readyReasons[0]).toMatch(/^supervisor is starting/)
     const down = buildSnapshot(input({ phase: "shutting-down", supervisor: status({ phase: "shutting-down", running: false }) }))
     expect(down.ready).toBe(false)
-    expect(down.ready_reasons).toEqual(["shutting-down"])
+    expect(down.readyReasons).toEqual(["shutting-down"])
     // Disabled by configuration: nothing to be healthy about.
     expect(buildSnapshot(input({ supervisor: status({ enabled: false, running: false, healthy: false }) })).ready).toBe(true)
   })
@@ -116,7 +116,7 @@ describe("buildSnapshot", () => {
   it("draining everything: a paused or draining `*` rule over a domain with registered components", () => {
     const rows = [row("task", "*", { draining: true }), row("event", "*", { paused: true })]
     const s = buildSnapshot(input({ rows, components: [component("task", "a"), component("task", "b")] }))
-    expect(s.ready_reasons).toEqual(["task/* is draining: all 2 registered task component(s) refuse new work"])
+    expect(s.readyReasons).toEqual(["task/* is draining: all 2 registered task component(s) refuse new work"])
     expect(buildSnapshot(input({ rows })).ready).toBe(true)
   })
 
@@ -124,18 +124,18 @@ describe("buildSnapshot", () => {
     const paused = Array.from({ length: 1_500 }, (_, i) => row("task", `bulk.${i}`, { paused: true }))
     const rows = [...paused, row("task", "*", { draining: true }), row("event", "busy", { draining: true })]
     const s = buildSnapshot(input({ rows, inflight: (_, key) => (key === "busy" ? 2 : 0), components: [component("task", "a")] }))
-    const listed = Object.values(s.activity_state).reduce((n, byKey) => n + Object.keys(byKey).length, 0)
+    const listed = Object.values(s.activityState).reduce((n, byKey) => n + Object.keys(byKey).length, 0)
     expect(listed).toBe(1_000)
-    expect(s.activity_omitted).toBe(502)
-    expect(s.activity_state["task"]?.["*"]).toMatchObject({ state: "drained", draining: true })
-    expect(s.activity_state["event"]?.["busy"]).toMatchObject({ state: "draining", inflight: 2 })
-    expect(s.ready_reasons).toEqual(["task/* is draining: all 1 registered task component(s) refuse new work"])
-    expect(buildSnapshot(input({ rows: paused.slice(0, 10) })).activity_omitted).toBe(0)
+    expect(s.activityOmitted).toBe(502)
+    expect(s.activityState["task"]?.["*"]).toMatchObject({ state: "drained", draining: true })
+    expect(s.activityState["event"]?.["busy"]).toMatchObject({ state: "draining", inflight: 2 })
+    expect(s.readyReasons).toEqual(["task/* is draining: all 1 registered task component(s) refuse new work"])
+    expect(buildSnapshot(input({ rows: paused.slice(0, 10) })).activityOmitted).toBe(0)
   })
 
   it("the snapshot at stop: no pid, watcher and supervisor stopped, not ready", () => {
     const s = buildSnapshot(input({ phase: "stopped" }))
-    expect(s).toMatchObject({ orchestrator_pid: null, watchers_running: false, ready: false, ready_reasons: ["stopped"] })
+    expect(s).toMatchObject({ orchestratorPid: null, watchersRunning: false, ready: false, readyReasons: ["stopped"] })
     expect(s.supervisor.running).toBe(false)
     expect(s.instance.pid).toBe(4242)
   })
@@ -231,12 +231,12 @@ describe("HealthSnapshot service", () => {
       // Written within one coalescing window (50 ms) of the delta.
       yield* TestClock.adjust("50 millis")
       yield* settle
-      expect((yield* latest).activity_state["task"]?.["reports"]).toMatchObject({ state: "draining", inflight: 1 })
+      expect((yield* latest).activityState["task"]?.["reports"]).toMatchObject({ state: "draining", inflight: 1 })
       yield* Deferred.succeed(release, undefined)
       yield* Fiber.join(work)
       // Completion is not a delta: the heartbeat (or writeNow) carries it.
       yield* Effect.flatMap(HealthSnapshot, (h) => h.writeNow)
-      expect((yield* latest).activity_state["task"]?.["reports"]).toMatchObject({ state: "drained", inflight: 0 })
+      expect((yield* latest).activityState["task"]?.["reports"]).toMatchObject({ state: "drained", inflight: 0 })
     }).pipe(Effect.provide(stackWith(HealthSnapshot.layerMemory()))))
 
   it.effect("coalesces a burst of deltas into at most two writes, then writes on the heartbeat", () => {
@@ -256,7 +256,7 @@ describe("HealthSnapshot service", () => {
       const burst = writes.length - before
       expect(burst).toBeGreaterThanOrEqual(1)
       expect(burst).toBeLessThanOrEqual(2)
-      expect(Object.keys(writes.at(-1)!.activity_state["task"] ?? {})).toHaveLength(10)
+      expect(Object.keys(writes.at(-1)!.activityState["task"] ?? {})).toHaveLength(10)
       const afterBurst = writes.length
       yield* TestClock.adjust("4 seconds")
       expect(writes.length).toBe(afterBurst)
@@ -276,14 +276,14 @@ describe("HealthSnapshot service", () => {
       yield* supervisor.reportHealth("probe test", "disk full")
       const s = yield* health.writeNow
       expect(s.ready).toBe(false)
-      expect(s.ready_reasons).toEqual([
+      expect(s.readyReasons).toEqual([
         "supervisor unhealthy: probe test: disk full",
         "required secrets missing: DB_URL",
         "component service/db failed: connection refused"
       ])
       expect(s.secrets).toMatchObject({ status: "missing", missing: ["DB_URL"] })
       yield* health.beginShutdown
-      expect((yield* latest).ready_reasons[0]).toBe("shutting-down")
+      expect((yield* latest).readyReasons[0]).toBe("shutting-down")
     }).pipe(Effect.provide(stackWith(HealthSnapshot.layerMemory(), { secrets: missingSecret }))))
 
   it.effect("the file layer writes at start and, when its scope closes, the final snapshot (pid cleared)", () =>
@@ -294,11 +294,11 @@ describe("HealthSnapshot service", () => {
       const health = yield* Effect.provide(HealthSnapshot, context)
       expect(health.location).toBe(file)
       const first = yield* readSnapshotFile(file)
-      expect(first._tag === "Found" && first.snapshot.orchestrator_pid).toBe(process.pid)
+      expect(first._tag === "Found" && first.snapshot.orchestratorPid).toBe(process.pid)
       yield* Scope.close(scope, Exit.void)
       const last = yield* readSnapshotFile(file)
       if (last._tag !== "Found") throw new Error(`expected a snapshot, got ${last.reason}`)
-      expect(last.snapshot).toMatchObject({ orchestrator_pid: null, watchers_running: false, ready: false, ready_reasons: ["stopped"] })
+      expect(last.snapshot).toMatchObject({ orchestratorPid: null, watchersRunning: false, ready: false, readyReasons: ["stopped"] })
       expect(last.snapshot.supervisor.running).toBe(false)
       expect(fs.readdirSync(path.dirname(file))).toEqual(["runtime_health.json"])
     }))
@@ -307,7 +307,7 @@ describe("HealthSnapshot service", () => {
     Effect.gen(function*() {
       const dir = tempDir()
       const paths = ConfigResolver.makeStatic().paths
-      const layer = stackWith(HealthSnapshot.layerFile(), { paths: new ConfigPaths({ ...paths, health_path: path.join(dir, "h.json") }) })
+      const layer = stackWith(HealthSnapshot.layerFile(), { paths: new ConfigPaths({ ...paths, healthPath: path.join(dir, "h.json") }) })
       const location = yield* Effect.provide(Effect.map(HealthSnapshot, (h) => h.location), layer)
       expect(location).toBe(path.join(dir, "h.json"))
       expect(fs.existsSync(location)).toBe(true)

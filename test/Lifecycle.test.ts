@@ -23,7 +23,7 @@ describe("Lifecycle", () => {
       yield* lifecycle.register({ domain: "task", key: "billing" })
       expect(yield* lifecycle.counts).toEqual({ adapter: 1, task: 2 })
       expect((yield* lifecycle.components).map((c) => `${c.domain}/${c.key}`)).toEqual(["adapter/smtp", "task/billing", "task/reports"])
-      expect(yield* healthOf("adapter", "smtp")).toMatchObject({ state: "ready", has_check: false, last_health_at: null })
+      expect(yield* healthOf("adapter", "smtp")).toMatchObject({ state: "ready", hasCheck: false, lastHealthAt: null })
       yield* a
       yield* a
       expect(yield* lifecycle.counts).toEqual({ task: 2 })
@@ -52,12 +52,12 @@ describe("Lifecycle", () => {
       const run = yield* Effect.fork(lifecycle.checkNow)
       yield* TestClock.adjust("100 millis")
       yield* Fiber.join(run)
-      expect(yield* healthOf("service", "ok")).toMatchObject({ state: "ready", last_error: null, has_check: true })
-      expect((yield* healthOf("service", "ok"))?.last_health_at).not.toBeNull()
-      expect(yield* healthOf("service", "slow-disk")).toMatchObject({ state: "degraded", last_error: null })
-      expect(yield* healthOf("service", "db")).toMatchObject({ state: "failed", last_error: "connection refused" })
-      expect(yield* healthOf("service", "buggy")).toMatchObject({ state: "failed", last_error: "defect: bug" })
-      expect(yield* healthOf("service", "hung")).toMatchObject({ state: "failed", last_error: "timed out after 100 ms", last_duration_ms: 100 })
+      expect(yield* healthOf("service", "ok")).toMatchObject({ state: "ready", lastError: null, hasCheck: true })
+      expect((yield* healthOf("service", "ok"))?.lastHealthAt).not.toBeNull()
+      expect(yield* healthOf("service", "slow-disk")).toMatchObject({ state: "degraded", lastError: null })
+      expect(yield* healthOf("service", "db")).toMatchObject({ state: "failed", lastError: "connection refused" })
+      expect(yield* healthOf("service", "buggy")).toMatchObject({ state: "failed", lastError: "defect: bug" })
+      expect(yield* healthOf("service", "hung")).toMatchObject({ state: "failed", lastError: "timed out after 100 ms", lastDurationMs: 100 })
     }).pipe(Effect.provide(Lifecycle.layer())))
 
   it.effect("checks run soon after registration, then on the interval; a recovered check is ready again", () =>
@@ -72,13 +72,13 @@ describe("Lifecycle", () => {
       yield* lifecycle.register({ domain: "adapter", key: "queue", check })
       yield* settle
       expect(calls).toBe(1)
-      expect(yield* healthOf("adapter", "queue")).toMatchObject({ state: "failed", last_error: "down" })
+      expect(yield* healthOf("adapter", "queue")).toMatchObject({ state: "failed", lastError: "down" })
       broken = false
       yield* TestClock.adjust("999 millis")
       expect(calls).toBe(1)
       yield* TestClock.adjust("1 millis")
       expect(calls).toBe(2)
-      expect(yield* healthOf("adapter", "queue")).toMatchObject({ state: "ready", last_error: null })
+      expect(yield* healthOf("adapter", "queue")).toMatchObject({ state: "ready", lastError: null })
       yield* TestClock.adjust("3 seconds")
       expect(calls).toBe(5)
     }).pipe(Effect.provide(Lifecycle.layer({ intervalMs: 1_000 }))))
@@ -107,6 +107,6 @@ describe("Lifecycle", () => {
       yield* lifecycle.register({ domain: "task", key: "late" })
       yield* TestClock.adjust("50 millis")
       yield* Fiber.join(run)
-      expect(yield* healthOf("task", "late")).toMatchObject({ state: "ready", has_check: false })
+      expect(yield* healthOf("task", "late")).toMatchObject({ state: "ready", hasCheck: false })
     }).pipe(Effect.provide(Lifecycle.layer())))
 })

@@ -125,5 +125,5 @@ describe("Supervisor", () => {
       const s = yield* ready
       expect(s.shouldAcceptWork("task", "x")).toBe(true)
       expect(yield* s.status).toMatchObject({ enabled: false, running: false })
-    }).pipe(Effect.provide(memoryStack({ supervisor_enabled: false }))))
+    }).pipe(Effect.provide(memoryStack({ supervisorEnabled: false }))))
 })

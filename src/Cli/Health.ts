@@ -39,7 +39,7 @@ export const healthCommand = Command.make("health", options, (args) =>
     const report = yield* Effect.flatMap(HealthProbe, (probe) => probe.check({ maxAgeMs })).pipe(withLayer(HealthProbe.layer, { healthPath }))
     if (!args.probe) return yield* print(args.json, HealthReport, report, describe)
     if (args.json) yield* printJson(HealthReport, report)
-    else if (report.ready) yield* Console.log(`ready (snapshot ${formatMs(report.age_ms ?? 0)} old)`)
+    else if (report.ready) yield* Console.log(`ready (snapshot ${formatMs(report.ageMs ?? 0)} old)`)
     if (!report.ready) {
       return yield* new NotReady({ message: `not ready: ${report.reasons.join("; ")}`, reasons: report.reasons })
     }
@@ -65,27 +65,27 @@ const describe = (report: HealthReport): string => {
 
 const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
   const sup = s.supervisor
-  const owner = s.orchestrator_pid === null
+  const owner = s.orchestratorPid === null
     ? `stopped (was pid ${s.instance.pid} on ${s.instance.host})`
-    : `pid ${s.orchestrator_pid} on ${s.instance.host}${report.pid_alive === null ? "" : report.pid_alive ? " (alive)" : " (not running)"}`
+    : `pid ${s.orchestratorPid} on ${s.instance.host}${report.pidAlive === null ? "" : report.pidAlive ? " (alive)" : " (not running)"}`
   const secrets = s.secrets.required.length === 0
     ? "none required"
     : s.secrets.missing.length === 0 ? `ready (${s.secrets.required.join(", ")})` : `missing: ${s.secrets.missing.join(", ")}`
   const rows: ReadonlyArray<readonly [string, string]> = [
-    ["snapshot", `${report.path}, updated ${iso(s.updated_at)} (${formatMs(report.age_ms ?? 0)} ago; max age ${formatMs(report.max_age_ms)})`],
-    ["process", `${owner}; instance ${s.instance.id} since ${iso(s.instance.started_at)}`],
+    ["snapshot", `${report.path}, updated ${iso(s.updatedAt)} (${formatMs(report.ageMs ?? 0)} ago; max age ${formatMs(report.maxAgeMs)})`],
+    ["process", `${owner}; instance ${s.instance.id} since ${iso(s.instance.startedAt)}`],
     [
       "supervisor",
       !sup.enabled
         ? "disabled"
         : `enabled, ${sup.running ? "running" : "not running"}${sup.phase === "running" ? "" : ` (${sup.phase})`}, ` +
           `${sup.healthy ? "healthy" : "unhealthy"}; poll ${sup.pollIntervalMs} ms; ` +
-          `watcher ${onOff(s.watchers_running)}; last tick ${iso(sup.lastTickAt)}${sup.lastError === null ? "" : `; error: ${sup.lastError}`}`
+          `watcher ${onOff(s.watchersRunning)}; last tick ${iso(sup.lastTickAt)}${sup.lastError === null ? "" : `; error: ${sup.lastError}`}`
     ],
     [
       "profile",
-      `${s.profile.name} (supervisor ${onOff(s.profile.supervisor_enabled)}, watchers ${onOff(s.profile.watchers_enabled)}, ` +
-      `remote ${onOff(s.profile.remote_enabled)}, inline-manifest-only ${onOff(s.profile.inline_manifest_only)})`
+      `${s.profile.name} (supervisor ${onOff(s.profile.supervisorEnabled)}, watchers ${onOff(s.profile.watchersEnabled)}, ` +
+      `remote ${onOff(s.profile.remoteEnabled)}, inline-manifest-only ${onOff(s.profile.inlineManifestOnly)})`
     ],
     ["secrets", secrets]
   ]
@@ -94,8 +94,8 @@ const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
 }
 
 const activity = (s: RuntimeHealthSnapshot): string => {
-  const rows = Object.entries(s.activity_state).flatMap(([domain, byKey]) =>
-    Object.entries(byKey).map(([key, a]) => [domain, key, a.state, String(a.inflight), cell(a.note), iso(a.expires_at)])
+  const rows = Object.entries(s.activityState).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).map(([key, a]) => [domain, key, a.state, String(a.inflight), cell(a.note), iso(a.expiresAt)])
   )
   return rows.length === 0
     ? "activity: every key is accepting work"
@@ -103,9 +103,9 @@ const activity = (s: RuntimeHealthSnapshot): string => {
 }
 
 const lifecycle = (s: RuntimeHealthSnapshot): string => {
-  const counts = Object.entries(s.last_remote_per_domain).map(([domain, n]) => `${domain} ${n}`).join(", ")
-  const rows = Object.entries(s.lifecycle_state).flatMap(([domain, byKey]) =>
-    Object.entries(byKey).map(([key, c]) => [domain, key, c.state, c.has_check ? iso(c.last_health_at) : "(no check)", cell(c.last_error)])
+  const counts = Object.entries(s.lastRemotePerDomain).map(([domain, n]) => `${domain} ${n}`).join(", ")
+  const rows = Object.entries(s.lifecycleState).flatMap(([domain, byKey]) =>
+    Object.entries(byKey).map(([key, c]) => [domain, key, c.state, c.hasCheck ? iso(c.lastHealthAt) : "(no check)", cell(c.lastError)])
   )
   return rows.length === 0
     ? "lifecycle: no components registered"

@@ -15,20 +15,20 @@ export const supervisorInfoCommand = Command.make("supervisor-info", { json: Sha
 const describe = (c: ResolvedConfig): string => {
   const d = c.decisions
   const rows: ReadonlyArray<readonly [string, string]> = [
-    ["profile", `${c.profile} (decided by ${c.profile_decided_by})`],
-    ["supervisor_enabled", `${c.supervisor_enabled} (decided by ${c.decided_by})`],
-    ["env_override", c.env_override ?? "-"],
-    ["runtime_config", c.runtime_config === null ? "-" : `${c.runtime_config.sections.join(", ")}: enabled=${c.runtime_config.enabled ?? "-"} poll_interval_ms=${c.runtime_config.poll_interval_ms ?? "-"}`],
-    ["poll_interval_ms", `${c.poll_interval_ms} (decided by ${d.poll_interval_ms})`],
-    ["watchers_enabled", `${c.watchers_enabled} (decided by ${d.watchers_enabled})`],
-    ["remote_enabled", `${c.remote_enabled} (decided by ${d.remote_enabled})`],
-    ["inline_manifest_only", `${c.inline_manifest_only} (decided by ${d.inline_manifest_only})`],
-    ["shutdown_timeout_ms", `${c.shutdown_timeout_ms} (decided by ${d.shutdown_timeout_ms})`],
+    ["profile", `${c.profile} (decided by ${c.profileDecidedBy})`],
+    ["supervisor_enabled", `${c.supervisorEnabled} (decided by ${c.decidedBy})`],
+    ["env_override", c.envOverride ?? "-"],
+    ["runtime_config", c.runtimeConfig === null ? "-" : `${c.runtimeConfig.sections.join(", ")}: enabled=${c.runtimeConfig.enabled ?? "-"} poll_interval_ms=${c.runtimeConfig.pollIntervalMs ?? "-"}`],
+    ["poll_interval_ms", `${c.pollIntervalMs} (decided by ${d.pollIntervalMs})`],
+    ["watchers_enabled", `${c.watchersEnabled} (decided by ${d.watchersEnabled})`],
+    ["remote_enabled", `${c.remoteEnabled} (decided by ${d.remoteEnabled})`],
+    ["inline_manifest_only", `${c.inlineManifestOnly} (decided by ${d.inlineManifestOnly})`],
+    ["shutdown_timeout_ms", `${c.shutdownTimeoutMs} (decided by ${d.shutdownTimeoutMs})`],
     ["http", `${c.http.host}:${c.http.port}`],
-    ["settings_file", c.paths.settings_file ?? "- (none found)"],
-    ["cache_dir", c.paths.cache_dir],
-    ["activity_store", `${c.paths.activity_store} (${c.store_kind})`],
-    ["health_path", c.paths.health_path],
+    ["settings_file", c.paths.settingsFile ?? "- (none found)"],
+    ["cache_dir", c.paths.cacheDir],
+    ["activity_store", `${c.paths.activityStore} (${c.storeKind})`],
+    ["health_path", c.paths.healthPath],
     ["secrets", c.secrets.required.length === 0 ? "none required" : c.secrets.status === "ready" ? `ready (${c.secrets.required.join(", ")})` : `missing: ${c.secrets.missing.join(", ")}`]
   ]
   const width = Math.max(...rows.map(([k]) => k.length))

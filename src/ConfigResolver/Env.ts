@@ -70,22 +70,22 @@ const interval = `is not a positive duration (${DURATION_HINT})`
 
 /** In precedence order where two variables set one value: `ONEIRIC_RUNTIME__HTTP__PORT` beats the platform's `PORT`. */
 const VARIABLES: ReadonlyArray<Variable> = [
-  variable("ONEIRIC_CACHE_DIR", "cache_dir", text, ""),
-  variable("ONEIRIC_ACTIVITY_STORE", "activity_store", text, ""),
-  variable("ONEIRIC_HEALTH_PATH", "health_path", text, ""),
-  variable(SUPERVISOR_ENABLED, "supervisor_enabled", parseBoolean, BOOLEAN_HINT),
-  variable(SUPERVISOR_ENABLED_NESTED, "supervisor_enabled", parseBoolean, BOOLEAN_HINT, SUPERVISOR_ENABLED),
-  variable(POLL, "poll_interval_ms", positiveDuration, interval),
-  variable(POLL_NESTED, "poll_interval_ms", positiveDuration, interval, POLL),
-  variable("ONEIRIC_RUNTIME__WATCHERS_ENABLED", "watchers_enabled", parseBoolean, BOOLEAN_HINT),
-  variable("ONEIRIC_RUNTIME__REMOTE_ENABLED", "remote_enabled", parseBoolean, BOOLEAN_HINT),
-  variable("ONEIRIC_RUNTIME__INLINE_MANIFEST_ONLY", "inline_manifest_only", parseBoolean, BOOLEAN_HINT),
-  variable("ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT", "shutdown_timeout_ms", nonNegativeDuration,
+  variable("ONEIRIC_CACHE_DIR", "cacheDir", text, ""),
+  variable("ONEIRIC_ACTIVITY_STORE", "activityStore", text, ""),
+  variable("ONEIRIC_HEALTH_PATH", "healthPath", text, ""),
+  variable(SUPERVISOR_ENABLED, "supervisorEnabled", parseBoolean, BOOLEAN_HINT),
+  variable(SUPERVISOR_ENABLED_NESTED, "supervisorEnabled", parseBoolean, BOOLEAN_HINT, SUPERVISOR_ENABLED),
+  variable(POLL, "pollIntervalMs", positiveDuration, interval),
+  variable(POLL_NESTED, "pollIntervalMs", positiveDuration, interval, POLL),
+  variable("ONEIRIC_RUNTIME__WATCHERS_ENABLED", "watchersEnabled", parseBoolean, BOOLEAN_HINT),
+  variable("ONEIRIC_RUNTIME__REMOTE_ENABLED", "remoteEnabled", parseBoolean, BOOLEAN_HINT),
+  variable("ONEIRIC_RUNTIME__INLINE_MANIFEST_ONLY", "inlineManifestOnly", parseBoolean, BOOLEAN_HINT),
+  variable("ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT", "shutdownTimeoutMs", nonNegativeDuration,
     `is not a non-negative duration (${DURATION_HINT})`),
-  variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "health_interval_ms", positiveDuration, interval),
-  variable("ONEIRIC_RUNTIME__HTTP__HOST", "http_host", (raw) => raw.trim() || undefined, "is not a host name"),
-  variable("PORT", "http_port", parsePort, "is not a port (0-65535)"),
-  variable("ONEIRIC_RUNTIME__HTTP__PORT", "http_port", parsePort, "is not a port (0-65535)")
+  variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "healthIntervalMs", positiveDuration, interval),
+  variable("ONEIRIC_RUNTIME__HTTP__HOST", "httpHost", (raw) => raw.trim() || undefined, "is not a host name"),
+  variable("PORT", "httpPort", parsePort, "is not a port (0-65535)"),
+  variable("ONEIRIC_RUNTIME__HTTP__PORT", "httpPort", parsePort, "is not a port (0-65535)")
 ]
 
 const KNOWN = new Set(["ONEIRIC_PROFILE", "ONEIRIC_CONFIG", ...VARIABLES.map((v) => v.name)])

@@ -14,23 +14,23 @@ export const isProfileName = (name: string): name is ProfileName => PROFILE_NAME
  */
 export const PROFILES: Readonly<Record<ProfileName, ProfileDefaults>> = {
   default: new ProfileDefaults({
-    supervisor_enabled: true,
-    poll_interval_ms: 250,
-    watchers_enabled: true,
-    remote_enabled: true,
-    inline_manifest_only: false,
-    shutdown_timeout_ms: 10_000,
-    health_interval_ms: 5_000,
+    supervisorEnabled: true,
+    pollIntervalMs: 250,
+    watchersEnabled: true,
+    remoteEnabled: true,
+    inlineManifestOnly: false,
+    shutdownTimeoutMs: 10_000,
+    healthIntervalMs: 5_000,
     http: new HttpConfig({ host: "127.0.0.1", port: 8787 })
   }),
   serverless: new ProfileDefaults({
-    supervisor_enabled: true,
-    poll_interval_ms: 250,
-    watchers_enabled: false,
-    remote_enabled: false,
-    inline_manifest_only: true,
-    shutdown_timeout_ms: 8_000,
-    health_interval_ms: 5_000,
+    supervisorEnabled: true,
+    pollIntervalMs: 250,
+    watchersEnabled: false,
+    remoteEnabled: false,
+    inlineManifestOnly: true,
+    shutdownTimeoutMs: 8_000,
+    healthIntervalMs: 5_000,
     http: new HttpConfig({ host: "0.0.0.0", port: 8080 })
   })
 }
@@ -43,18 +43,18 @@ export const DEFAULT_SECRETS_DIR = "/run/secrets"
 
 /** Every value a layer can decide; the keys match `Decisions`. Paths are raw here (resolved at the end). */
 export interface Values {
-  readonly supervisor_enabled: boolean
-  readonly poll_interval_ms: number
-  readonly watchers_enabled: boolean
-  readonly remote_enabled: boolean
-  readonly inline_manifest_only: boolean
-  readonly shutdown_timeout_ms: number
-  readonly health_interval_ms: number
-  readonly http_host: string
-  readonly http_port: number
-  readonly cache_dir: string
-  readonly activity_store: string
-  readonly health_path: string
+  readonly supervisorEnabled: boolean
+  readonly pollIntervalMs: number
+  readonly watchersEnabled: boolean
+  readonly remoteEnabled: boolean
+  readonly inlineManifestOnly: boolean
+  readonly shutdownTimeoutMs: number
+  readonly healthIntervalMs: number
+  readonly httpHost: string
+  readonly httpPort: number
+  readonly cacheDir: string
+  readonly activityStore: string
+  readonly healthPath: string
 }
 
 /** What one layer says; an absent key leaves the decision to a lower layer. */

@@ -72,11 +72,11 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const defaults = PROFILES[profile.name]
 
     const fromOptions: Overrides = {}
-    if (options.cacheDir !== undefined) fromOptions.cache_dir = options.cacheDir
-    if (options.healthPath !== undefined) fromOptions.health_path = options.healthPath
-    if (options.httpHost !== undefined) fromOptions.http_host = yield* optionValue("--host", options.httpHost, (h) => h.trim() || undefined, "a host name or address")
-    if (options.httpPort !== undefined) fromOptions.http_port = yield* optionValue("--port", options.httpPort, (p) => (Number.isInteger(p) && p >= 0 && p <= 65_535 ? p : undefined), "a port from 0 to 65535")
-    if (options.healthIntervalMs !== undefined) fromOptions.health_interval_ms = yield* optionValue("--health-interval", options.healthIntervalMs, (ms) => (Number.isFinite(ms) && ms > 0 ? ms : undefined), "a positive duration")
+    if (options.cacheDir !== undefined) fromOptions.cacheDir = options.cacheDir
+    if (options.healthPath !== undefined) fromOptions.healthPath = options.healthPath
+    if (options.httpHost !== undefined) fromOptions.httpHost = yield* optionValue("--host", options.httpHost, (h) => h.trim() || undefined, "a host name or address")
+    if (options.httpPort !== undefined) fromOptions.httpPort = yield* optionValue("--port", options.httpPort, (p) => (Number.isInteger(p) && p >= 0 && p <= 65_535 ? p : undefined), "a port from 0 to 65535")
+    if (options.healthIntervalMs !== undefined) fromOptions.healthIntervalMs = yield* optionValue("--health-interval", options.healthIntervalMs, (ms) => (Number.isFinite(ms) && ms > 0 ? ms : undefined), "a positive duration")
     const layers: ReadonlyArray<readonly [DecidedBy, Overrides]> = [
       ["option", fromOptions], ["env", fromEnv.values], ["settings", settings.values]
     ]
@@ -88,24 +88,24 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
       return fallback
     }
     const byProfile = <A>(value: A): Decided<A> => ({ value, by: "profile" })
-    const supervisor = pick("supervisor_enabled", byProfile(defaults.supervisor_enabled))
-    const poll = pick("poll_interval_ms", byProfile(defaults.poll_interval_ms))
-    const watchers = pick("watchers_enabled", byProfile(defaults.watchers_enabled))
-    const remote = pick("remote_enabled", byProfile(defaults.remote_enabled))
-    const inline = pick("inline_manifest_only", byProfile(defaults.inline_manifest_only))
-    const shutdown = pick("shutdown_timeout_ms", byProfile(defaults.shutdown_timeout_ms))
-    const healthInterval = pick("health_interval_ms", byProfile(defaults.health_interval_ms))
+    const supervisor = pick("supervisorEnabled", byProfile(defaults.supervisorEnabled))
+    const poll = pick("pollIntervalMs", byProfile(defaults.pollIntervalMs))
+    const watchers = pick("watchersEnabled", byProfile(defaults.watchersEnabled))
+    const remote = pick("remoteEnabled", byProfile(defaults.remoteEnabled))
+    const inline = pick("inlineManifestOnly", byProfile(defaults.inlineManifestOnly))
+    const shutdown = pick("shutdownTimeoutMs", byProfile(defaults.shutdownTimeoutMs))
+    const healthInterval = pick("healthIntervalMs", byProfile(defaults.healthIntervalMs))
     // A platform that sets $PORT (Cloud Run, Heroku…) routes from outside: listen on every interface
     // unless a host was chosen explicitly.
     const platformPort = (options.env ?? process.env)["PORT"]
     const hostFallback: Decided<string> = platformPort !== undefined && platformPort.trim() !== "" ? { value: "0.0.0.0", by: "env" } : byProfile(defaults.http.host)
-    const host = pick("http_host", hostFallback)
-    const port = pick("http_port", byProfile(defaults.http.port))
-    const cacheDir = pick("cache_dir", byProfile(DEFAULT_CACHE_DIR))
+    const host = pick("httpHost", hostFallback)
+    const port = pick("httpPort", byProfile(defaults.http.port))
+    const cacheDir = pick("cacheDir", byProfile(DEFAULT_CACHE_DIR))
     const cache = path.resolve(cwd, cacheDir.value)
     // Derived defaults are decided by whoever decided the cache dir they live in.
-    const store = pick("activity_store", { value: path.join(cache, DEFAULT_STORE_FILE), by: cacheDir.by })
-    const health = pick("health_path", { value: path.join(cache, DEFAULT_HEALTH_FILE), by: cacheDir.by })
+    const store = pick("activityStore", { value: path.join(cache, DEFAULT_STORE_FILE), by: cacheDir.by })
+    const health = pick("healthPath", { value: path.join(cache, DEFAULT_HEALTH_FILE), by: cacheDir.by })
     const storeKind = storeKindOf(store.value)
     const activityStore = storeKind === "postgres" ? store.value : path.resolve(cwd, store.value)
 
@@ -114,40 +114,40 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
 
     return new ResolvedConfig({
       profile: profile.name,
-      profile_decided_by: profile.by,
-      profile_default: defaults,
-      runtime_config: settings.supervisor,
-      env_override: fromEnv.supervisorEnabledRaw,
-      supervisor_enabled: supervisor.value,
-      decided_by: supervisor.by,
-      poll_interval_ms: poll.value,
-      watchers_enabled: watchers.value,
-      remote_enabled: remote.value,
-      inline_manifest_only: inline.value,
-      shutdown_timeout_ms: shutdown.value,
-      health_interval_ms: healthInterval.value,
+      profileDecidedBy: profile.by,
+      profileDefault: defaults,
+      runtimeConfig: settings.supervisor,
+      envOverride: fromEnv.supervisorEnabledRaw,
+      supervisorEnabled: supervisor.value,
+      decidedBy: supervisor.by,
+      pollIntervalMs: poll.value,
+      watchersEnabled: watchers.value,
+      remoteEnabled: remote.value,
+      inlineManifestOnly: inline.value,
+      shutdownTimeoutMs: shutdown.value,
+      healthIntervalMs: healthInterval.value,
       http: new HttpConfig({ host: host.value, port: port.value }),
       paths: new ConfigPaths({
-        cache_dir: cache,
-        activity_store: activityStore,
-        health_path: path.resolve(cwd, health.value),
-        settings_file: settings.file
+        cacheDir: cache,
+        activityStore: activityStore,
+        healthPath: path.resolve(cwd, health.value),
+        settingsFile: settings.file
       }),
-      store_kind: storeKind,
+      storeKind: storeKind,
       secrets,
       decisions: new Decisions({
-        supervisor_enabled: supervisor.by,
-        poll_interval_ms: poll.by,
-        watchers_enabled: watchers.by,
-        remote_enabled: remote.by,
-        inline_manifest_only: inline.by,
-        shutdown_timeout_ms: shutdown.by,
-        health_interval_ms: healthInterval.by,
-        http_host: host.by,
-        http_port: port.by,
-        cache_dir: cacheDir.by,
-        activity_store: store.by,
-        health_path: health.by
+        supervisorEnabled: supervisor.by,
+        pollIntervalMs: poll.by,
+        watchersEnabled: watchers.by,
+        remoteEnabled: remote.by,
+        inlineManifestOnly: inline.by,
+        shutdownTimeoutMs: shutdown.by,
+        healthIntervalMs: healthInterval.by,
+        httpHost: host.by,
+        httpPort: port.by,
+        cacheDir: cacheDir.by,
+        activityStore: store.by,
+        healthPath: health.by
       })
     })
   })

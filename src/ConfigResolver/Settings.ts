@@ -137,20 +137,20 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
         "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http"
       ])
       profile = yield* r.string(runtime, "profile")
-      assign(values, "cache_dir", yield* r.string(runtime, "cache_dir"))
-      assign(values, "activity_store", yield* r.string(runtime, "activity_store"))
-      assign(values, "health_path", yield* r.string(runtime, "health_path"))
-      assign(values, "shutdown_timeout_ms", yield* r.duration(runtime, "shutdown_timeout"))
-      assign(values, "health_interval_ms", yield* r.positiveDuration(runtime, "health_interval"))
-      assign(values, "watchers_enabled", yield* r.boolean(runtime, "watchers_enabled"))
-      assign(values, "remote_enabled", yield* r.boolean(runtime, "remote_enabled"))
-      assign(values, "inline_manifest_only", yield* r.boolean(runtime, "inline_manifest_only"))
+      assign(values, "cacheDir", yield* r.string(runtime, "cache_dir"))
+      assign(values, "activityStore", yield* r.string(runtime, "activity_store"))
+      assign(values, "healthPath", yield* r.string(runtime, "health_path"))
+      assign(values, "shutdownTimeoutMs", yield* r.duration(runtime, "shutdown_timeout"))
+      assign(values, "healthIntervalMs", yield* r.positiveDuration(runtime, "health_interval"))
+      assign(values, "watchersEnabled", yield* r.boolean(runtime, "watchers_enabled"))
+      assign(values, "remoteEnabled", yield* r.boolean(runtime, "remote_enabled"))
+      assign(values, "inlineManifestOnly", yield* r.boolean(runtime, "inline_manifest_only"))
       nested = yield* r.section(runtime, "supervisor")
       const http = yield* r.section(runtime, "http")
       if (http !== undefined) {
         yield* r.onlyKeys(http, ["host", "port"])
-        assign(values, "http_host", (yield* r.string(http, "host"))?.trim())
-        assign(values, "http_port", yield* r.port(http, "port"))
+        assign(values, "httpHost", (yield* r.string(http, "host"))?.trim())
+        assign(values, "httpPort", yield* r.port(http, "port"))
       }
     }
 
@@ -178,10 +178,10 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
       supervisor = new RuntimeSupervisorSettings({
         sections: sections.map((s) => (s.path === "runtime_supervisor" ? "runtime_supervisor" : "runtime.supervisor")),
         enabled: enabled ?? null,
-        poll_interval_ms: poll ?? null
+        pollIntervalMs: poll ?? null
       })
-      assign(values, "supervisor_enabled", enabled)
-      assign(values, "poll_interval_ms", poll)
+      assign(values, "supervisorEnabled", enabled)
+      assign(values, "pollIntervalMs", poll)
     }
 
     const secrets = yield* r.section(doc, "secrets")

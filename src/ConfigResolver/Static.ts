@@ -18,36 +18,36 @@ const cacheDir = path.join(STATIC_ROOT, DEFAULT_CACHE_DIR)
 export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): ResolvedConfig => {
   const p = PROFILES.default
   const paths = overrides.paths ?? new ConfigPaths({
-    cache_dir: cacheDir,
-    activity_store: path.join(cacheDir, DEFAULT_STORE_FILE),
-    health_path: path.join(cacheDir, DEFAULT_HEALTH_FILE),
-    settings_file: null
+    cacheDir: cacheDir,
+    activityStore: path.join(cacheDir, DEFAULT_STORE_FILE),
+    healthPath: path.join(cacheDir, DEFAULT_HEALTH_FILE),
+    settingsFile: null
   })
   return new ResolvedConfig({
     profile: "default",
-    profile_decided_by: "profile",
-    profile_default: p,
-    runtime_config: null,
-    env_override: null,
-    supervisor_enabled: p.supervisor_enabled,
-    decided_by: "profile",
-    poll_interval_ms: p.poll_interval_ms,
-    watchers_enabled: p.watchers_enabled,
-    remote_enabled: p.remote_enabled,
-    inline_manifest_only: p.inline_manifest_only,
-    shutdown_timeout_ms: p.shutdown_timeout_ms,
-    health_interval_ms: p.health_interval_ms,
+    profileDecidedBy: "profile",
+    profileDefault: p,
+    runtimeConfig: null,
+    envOverride: null,
+    supervisorEnabled: p.supervisorEnabled,
+    decidedBy: "profile",
+    pollIntervalMs: p.pollIntervalMs,
+    watchersEnabled: p.watchersEnabled,
+    remoteEnabled: p.remoteEnabled,
+    inlineManifestOnly: p.inlineManifestOnly,
+    shutdownTimeoutMs: p.shutdownTimeoutMs,
+    healthIntervalMs: p.healthIntervalMs,
     http: p.http,
     paths,
-    store_kind: storeKindOf(paths.activity_store),
+    storeKind: storeKindOf(paths.activityStore),
     secrets: new SecretsStatus({
       provider: "env+file", dir: DEFAULT_SECRETS_DIR, required: [], status: "ready", missing: []
     }),
     decisions: new Decisions({
-      supervisor_enabled: "profile", poll_interval_ms: "profile", watchers_enabled: "profile",
-      remote_enabled: "profile", inline_manifest_only: "profile", shutdown_timeout_ms: "profile", health_interval_ms: "profile",
-      http_host: "profile", http_port: "profile", cache_dir: "profile", activity_store: "profile",
-      health_path: "profile"
+      supervisorEnabled: "profile", pollIntervalMs: "profile", watchersEnabled: "profile",
+      remoteEnabled: "profile", inlineManifestOnly: "profile", shutdownTimeoutMs: "profile", healthIntervalMs: "profile",
+      httpHost: "profile", httpPort: "profile", cacheDir: "profile", activityStore: "profile",
+      healthPath: "profile"
     }),
     ...overrides
   })

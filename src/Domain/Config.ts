@@ -1,8 +1,9 @@
 /**
- * The resolved configuration (DESIGN §5) as Schema classes. Field names are snake_case on purpose: the encoded form
- * is what `supervisor-info --json` prints, and keeping the TypeScript names identical avoids a second vocabulary.
+ * The resolved configuration (DESIGN §5) as Schema classes: camelCase in code, snake_case in the JSON
+ * `supervisor-info --json` prints (and the health snapshot embeds), through each field's Schema.
  */
 import * as Schema from "effect/Schema"
+import { snake } from "./Fields.js"
 
 /** Which layer decided a value, lowest precedence first. `profile` means "the profile's built-in default". */
 export const DecidedBy = Schema.Literal("profile", "settings", "env", "option")
@@ -25,13 +26,13 @@ export class HttpConfig extends Schema.Class<HttpConfig>("HttpConfig")({
 
 /** The values a profile starts from, before the settings file, the environment and the CLI options. */
 export class ProfileDefaults extends Schema.Class<ProfileDefaults>("ProfileDefaults")({
-  supervisor_enabled: Schema.Boolean,
-  poll_interval_ms: Schema.Number,
-  watchers_enabled: Schema.Boolean,
-  remote_enabled: Schema.Boolean,
-  inline_manifest_only: Schema.Boolean,
-  shutdown_timeout_ms: Schema.Number,
-  health_interval_ms: Schema.Number,
+  supervisorEnabled: snake(Schema.Boolean, "supervisor_enabled"),
+  pollIntervalMs: snake(Schema.Number, "poll_interval_ms"),
+  watchersEnabled: snake(Schema.Boolean, "watchers_enabled"),
+  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
+  inlineManifestOnly: snake(Schema.Boolean, "inline_manifest_only"),
+  shutdownTimeoutMs: snake(Schema.Number, "shutdown_timeout_ms"),
+  healthIntervalMs: snake(Schema.Number, "health_interval_ms"),
   http: HttpConfig
 }) {}
 
@@ -42,31 +43,31 @@ export class ProfileDefaults extends Schema.Class<ProfileDefaults>("ProfileDefau
 export class RuntimeSupervisorSettings extends Schema.Class<RuntimeSupervisorSettings>("RuntimeSupervisorSettings")({
   sections: Schema.Array(Schema.Literal("runtime.supervisor", "runtime_supervisor")),
   enabled: Schema.NullOr(Schema.Boolean),
-  poll_interval_ms: Schema.NullOr(Schema.Number)
+  pollIntervalMs: snake(Schema.NullOr(Schema.Number), "poll_interval_ms")
 }) {}
 
 /** The layer that decided each effective value (keys match the value names). */
 export class Decisions extends Schema.Class<Decisions>("Decisions")({
-  supervisor_enabled: DecidedBy,
-  poll_interval_ms: DecidedBy,
-  watchers_enabled: DecidedBy,
-  remote_enabled: DecidedBy,
-  inline_manifest_only: DecidedBy,
-  shutdown_timeout_ms: DecidedBy,
-  health_interval_ms: DecidedBy,
-  http_host: DecidedBy,
-  http_port: DecidedBy,
-  cache_dir: DecidedBy,
-  activity_store: DecidedBy,
-  health_path: DecidedBy
+  supervisorEnabled: snake(DecidedBy, "supervisor_enabled"),
+  pollIntervalMs: snake(DecidedBy, "poll_interval_ms"),
+  watchersEnabled: snake(DecidedBy, "watchers_enabled"),
+  remoteEnabled: snake(DecidedBy, "remote_enabled"),
+  inlineManifestOnly: snake(DecidedBy, "inline_manifest_only"),
+  shutdownTimeoutMs: snake(DecidedBy, "shutdown_timeout_ms"),
+  healthIntervalMs: snake(DecidedBy, "health_interval_ms"),
+  httpHost: snake(DecidedBy, "http_host"),
+  httpPort: snake(DecidedBy, "http_port"),
+  cacheDir: snake(DecidedBy, "cache_dir"),
+  activityStore: snake(DecidedBy, "activity_store"),
+  healthPath: snake(DecidedBy, "health_path")
 }) {}
 
 /** Absolute paths (or, for a PostgreSQL store, its URL as given). */
 export class ConfigPaths extends Schema.Class<ConfigPaths>("ConfigPaths")({
-  cache_dir: Schema.String,
-  activity_store: Schema.String,
-  health_path: Schema.String,
-  settings_file: Schema.NullOr(Schema.String)
+  cacheDir: snake(Schema.String, "cache_dir"),
+  activityStore: snake(Schema.String, "activity_store"),
+  healthPath: snake(Schema.String, "health_path"),
+  settingsFile: snake(Schema.NullOr(Schema.String), "settings_file")
 }) {}
 
 /** Presence of the required secrets; never a value (DESIGN §5). */
@@ -80,32 +81,32 @@ export class SecretsStatus extends Schema.Class<SecretsStatus>("SecretsStatus")(
 
 export class ResolvedConfig extends Schema.Class<ResolvedConfig>("ResolvedConfig")({
   profile: ProfileName,
-  profile_decided_by: DecidedBy,
-  profile_default: ProfileDefaults,
-  runtime_config: Schema.NullOr(RuntimeSupervisorSettings),
+  profileDecidedBy: snake(DecidedBy, "profile_decided_by"),
+  profileDefault: snake(ProfileDefaults, "profile_default"),
+  runtimeConfig: snake(Schema.NullOr(RuntimeSupervisorSettings), "runtime_config"),
   /** Raw `ONEIRIC_RUNTIME_SUPERVISOR__ENABLED` (or its `ONEIRIC_RUNTIME__SUPERVISOR__ENABLED` spelling), or null. */
-  env_override: Schema.NullOr(Schema.String),
-  supervisor_enabled: Schema.Boolean,
+  envOverride: snake(Schema.NullOr(Schema.String), "env_override"),
+  supervisorEnabled: snake(Schema.Boolean, "supervisor_enabled"),
   /** Who decided `supervisor_enabled` (the field the original printed); every value is in `decisions`. */
-  decided_by: DecidedBy,
-  poll_interval_ms: Schema.Number,
-  watchers_enabled: Schema.Boolean,
-  remote_enabled: Schema.Boolean,
-  inline_manifest_only: Schema.Boolean,
-  shutdown_timeout_ms: Schema.Number,
+  decidedBy: snake(DecidedBy, "decided_by"),
+  pollIntervalMs: snake(Schema.Number, "poll_interval_ms"),
+  watchersEnabled: snake(Schema.Boolean, "watchers_enabled"),
+  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
+  inlineManifestOnly: snake(Schema.Boolean, "inline_manifest_only"),
+  shutdownTimeoutMs: snake(Schema.Number, "shutdown_timeout_ms"),
   /** How often the health snapshot is rewritten when nothing changes. */
-  health_interval_ms: Schema.Number,
+  healthIntervalMs: snake(Schema.Number, "health_interval_ms"),
   http: HttpConfig,
   paths: ConfigPaths,
-  store_kind: StoreKind,
+  storeKind: snake(StoreKind, "store_kind"),
   secrets: SecretsStatus,
   decisions: Decisions
 }) {
   /** A copy fit for printing: a password inside a PostgreSQL URL is masked. The store needs the real one. */
   redacted(): ResolvedConfig {
-    const store = redactUrl(this.paths.activity_store)
-    if (store === this.paths.activity_store) return this
-    return new ResolvedConfig({ ...this, paths: new ConfigPaths({ ...this.paths, activity_store: store }) })
+    const store = redactUrl(this.paths.activityStore)
+    if (store === this.paths.activityStore) return this
+    return new ResolvedConfig({ ...this, paths: new ConfigPaths({ ...this.paths, activityStore: store }) })
   }
 }
 

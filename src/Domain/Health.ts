@@ -11,6 +11,7 @@ import { ProfileName, SecretsStatus } from "./Config.js"
 import { Domain } from "./Domain.js"
 import { errorMessage } from "./Errors.js"
 import { SupervisorStatus } from "./Supervision.js"
+import { snake } from "./Fields.js"
 
 /** A registered component's health: a failed or timed-out check is `failed`; no check at all is `ready`. */
 export const ComponentState = Schema.Literal("ready", "degraded", "failed")
@@ -19,13 +20,13 @@ export type ComponentState = typeof ComponentState.Type
 /** One component of the lifecycle registry, as its last check left it. */
 export class ComponentHealth extends Schema.Class<ComponentHealth>("ComponentHealth")({
   state: ComponentState,
-  has_check: Schema.Boolean,
-  timeout_ms: Schema.Number,
-  registered_at: Schema.DateTimeUtc,
+  hasCheck: snake(Schema.Boolean, "has_check"),
+  timeoutMs: snake(Schema.Number, "timeout_ms"),
+  registeredAt: snake(Schema.DateTimeUtc, "registered_at"),
   /** When the last check ended (null: never checked, or no check). */
-  last_health_at: Schema.NullOr(Schema.DateTimeUtc),
-  last_error: Schema.NullOr(Schema.String),
-  last_duration_ms: Schema.NullOr(Schema.Number)
+  lastHealthAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_health_at"),
+  lastError: snake(Schema.NullOr(Schema.String), "last_error"),
+  lastDurationMs: snake(Schema.NullOr(Schema.Number), "last_duration_ms")
 }) {}
 
 /** One stored row as this process enforces it; `drained` = draining with nothing in flight here. */
@@ -36,16 +37,16 @@ export class KeyActivity extends Schema.Class<KeyActivity>("KeyActivity")({
   note: Schema.NullOr(Schema.String),
   /** Work running in this process under the key (for a wildcard, under every key it covers). */
   inflight: Schema.Number,
-  expires_at: Schema.NullOr(Schema.DateTimeUtc)
+  expiresAt: snake(Schema.NullOr(Schema.DateTimeUtc), "expires_at")
 }) {}
 
 /** The profile and the flags it resolved to (after settings and environment). */
 export class ProfileFlags extends Schema.Class<ProfileFlags>("ProfileFlags")({
   name: ProfileName,
-  supervisor_enabled: Schema.Boolean,
-  watchers_enabled: Schema.Boolean,
-  remote_enabled: Schema.Boolean,
-  inline_manifest_only: Schema.Boolean
+  supervisorEnabled: snake(Schema.Boolean, "supervisor_enabled"),
+  watchersEnabled: snake(Schema.Boolean, "watchers_enabled"),
+  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
+  inlineManifestOnly: snake(Schema.Boolean, "inline_manifest_only")
 }) {}
 
 /** The process that wrote the snapshot. */
@@ -53,7 +54,7 @@ export class InstanceInfo extends Schema.Class<InstanceInfo>("InstanceInfo")({
   id: Schema.String,
   pid: Schema.Int,
   host: Schema.String,
-  started_at: Schema.DateTimeUtc
+  startedAt: snake(Schema.DateTimeUtc, "started_at")
 }) {}
 
 const byDomain = <S extends Schema.Schema.Any>(value: S) =>
@@ -62,34 +63,34 @@ const byDomain = <S extends Schema.Schema.Any>(value: S) =>
 export class RuntimeHealthSnapshot extends Schema.Class<RuntimeHealthSnapshot>("RuntimeHealthSnapshot")({
   // ---- the original's fields ----
   /** The store-change watcher (false at stop). */
-  watchers_running: Schema.Boolean,
+  watchersRunning: snake(Schema.Boolean, "watchers_running"),
   /** A shared (PostgreSQL) store is configured. */
-  remote_enabled: Schema.Boolean,
+  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
   /** Sync telemetry of the shared store: null until a PostgreSQL store exists. */
-  last_remote_sync_at: Schema.NullOr(Schema.DateTimeUtc),
-  last_remote_error: Schema.NullOr(Schema.String),
+  lastRemoteSyncAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_remote_sync_at"),
+  lastRemoteError: snake(Schema.NullOr(Schema.String), "last_remote_error"),
   /** The writing process; null in the snapshot written at stop. */
-  orchestrator_pid: Schema.NullOr(Schema.Int),
-  updated_at: Schema.DateTimeUtc,
+  orchestratorPid: snake(Schema.NullOr(Schema.Int), "orchestrator_pid"),
+  updatedAt: snake(Schema.DateTimeUtc, "updated_at"),
   /** The original's manifest-count names: the components registered in all (here) and per domain. */
-  last_remote_registered: Schema.NullOr(Schema.Int),
-  last_remote_per_domain: Schema.Record({ key: Schema.String, value: Schema.Int }),
-  last_remote_skipped: Schema.NullOr(Schema.Int),
-  last_remote_duration_ms: Schema.NullOr(Schema.Number),
-  activity_state: byDomain(KeyActivity),
+  lastRemoteRegistered: snake(Schema.NullOr(Schema.Int), "last_remote_registered"),
+  lastRemotePerDomain: snake(Schema.Record({ key: Schema.String, value: Schema.Int }), "last_remote_per_domain"),
+  lastRemoteSkipped: snake(Schema.NullOr(Schema.Int), "last_remote_skipped"),
+  lastRemoteDurationMs: snake(Schema.NullOr(Schema.Number), "last_remote_duration_ms"),
+  activityState: snake(byDomain(KeyActivity), "activity_state"),
   /** Keys left out of `activity_state` (it lists at most 1,000, the most telling first); absent in older files. */
-  activity_omitted: Schema.optionalWith(Schema.Int, { default: () => 0 }),
-  lifecycle_state: byDomain(ComponentHealth),
+  activityOmitted: Schema.optionalWith(Schema.Int, { default: () => 0 }).pipe(Schema.fromKey("activity_omitted")),
+  lifecycleState: snake(byDomain(ComponentHealth), "lifecycle_state"),
   // ---- additions ----
   supervisor: SupervisorStatus,
   profile: ProfileFlags,
   secrets: SecretsStatus,
   instance: InstanceInfo,
   /** How often the writer refreshes the file when nothing changes: a probe's default max age is 3 of these. */
-  heartbeat_interval_ms: Schema.Number,
+  heartbeatIntervalMs: snake(Schema.Number, "heartbeat_interval_ms"),
   ready: Schema.Boolean,
   /** Why not ready, one human line each; empty when ready. */
-  ready_reasons: Schema.Array(Schema.String)
+  readyReasons: snake(Schema.Array(Schema.String), "ready_reasons")
 }) {}
 
 /** `oneiric health [--probe] --json`: the verdict on a snapshot file (and the snapshot, when it could be read). */
@@ -97,12 +98,12 @@ export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
   path: Schema.String,
   ready: Schema.Boolean,
   reasons: Schema.Array(Schema.String),
-  checked_at: Schema.DateTimeUtc,
+  checkedAt: snake(Schema.DateTimeUtc, "checked_at"),
   /** Milliseconds since `updated_at` (null without a snapshot). */
-  age_ms: Schema.NullOr(Schema.Number),
-  max_age_ms: Schema.Number,
+  ageMs: snake(Schema.NullOr(Schema.Number), "age_ms"),
+  maxAgeMs: snake(Schema.Number, "max_age_ms"),
   /** Is `orchestrator_pid` alive? null when it cannot be told (another host, no pid, no snapshot). */
-  pid_alive: Schema.NullOr(Schema.Boolean),
+  pidAlive: snake(Schema.NullOr(Schema.Boolean), "pid_alive"),
   snapshot: Schema.NullOr(RuntimeHealthSnapshot)
 }) {}
 

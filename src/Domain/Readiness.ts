@@ -37,9 +37,9 @@ export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
 export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
   secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []
 
-export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycle_state"]): Array<string> =>
+export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycleState"]): Array<string> =>
   Object.entries(lifecycle).flatMap(([domain, byKey]) =>
-    Object.entries(byKey).flatMap(([key, c]) => (c.state === "failed" ? [Reasons.failed(domain, key, c.last_error)] : []))
+    Object.entries(byKey).flatMap(([key, c]) => (c.state === "failed" ? [Reasons.failed(domain, key, c.lastError)] : []))
   )
 
 /**
@@ -47,7 +47,7 @@ export const componentReasons = (lifecycle: RuntimeHealthSnapshot["lifecycle_sta
  * registered components, so none of them can take work.
  */
 export const wholeDomainReasons = (
-  activity: RuntimeHealthSnapshot["activity_state"],
+  activity: RuntimeHealthSnapshot["activityState"],
   perDomain: Readonly<Record<string, number>>
 ): Array<string> =>
   Object.entries(activity).flatMap(([domain, byKey]) => {
@@ -88,20 +88,20 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
       path: options.path,
       ready: false,
       reasons: [read.reason],
-      checked_at: options.now,
-      age_ms: null,
-      max_age_ms: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
-      pid_alive: null,
+      checkedAt: options.now,
+      ageMs: null,
+      maxAgeMs: options.maxAgeMs ?? DEFAULT_MAX_AGE_MS,
+      pidAlive: null,
       snapshot: null
     })
   }
   const snapshot = read.snapshot
   const maxAgeMs = options.maxAgeMs ?? defaultMaxAge(snapshot)
-  const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updated_at)
+  const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updatedAt)
   const reasons: Array<string> = []
   if (ageMs > maxAgeMs) reasons.push(`snapshot is stale: updated ${formatMs(ageMs)} ago (max age ${formatMs(maxAgeMs)})`)
 
-  const pid = snapshot.orchestrator_pid
+  const pid = snapshot.orchestratorPid
   let alive: boolean | null = null
   if (pid === null) {
     // The snapshot written at stop: everything else in it describes a process that is gone.
@@ -116,9 +116,9 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
   }
 
   if (!snapshot.supervisor.enabled) reasons.push("supervisor is disabled")
-  reasons.push(...supervisorReasons(snapshot.supervisor), ...secretsReasons(snapshot.secrets), ...componentReasons(snapshot.lifecycle_state))
-  reasons.push(...snapshot.ready_reasons)
-  if (!snapshot.ready && snapshot.ready_reasons.length === 0) reasons.push("the snapshot says not ready")
+  reasons.push(...supervisorReasons(snapshot.supervisor), ...secretsReasons(snapshot.secrets), ...componentReasons(snapshot.lifecycleState))
+  reasons.push(...snapshot.readyReasons)
+  if (!snapshot.ready && snapshot.readyReasons.length === 0) reasons.push("the snapshot says not ready")
   return report(options, snapshot, reasons, ageMs, maxAgeMs, alive)
 }
 
@@ -135,15 +135,15 @@ const report = (
     path: options.path,
     ready: unique.length === 0,
     reasons: unique,
-    checked_at: options.now,
-    age_ms: ageMs,
-    max_age_ms: maxAgeMs,
-    pid_alive: alive,
+    checkedAt: options.now,
+    ageMs: ageMs,
+    maxAgeMs: maxAgeMs,
+    pidAlive: alive,
     snapshot
   })
 }
 
 const defaultMaxAge = (snapshot: RuntimeHealthSnapshot) =>
-  Number.isFinite(snapshot.heartbeat_interval_ms) && snapshot.heartbeat_interval_ms > 0
-    ? MAX_AGE_HEARTBEATS * snapshot.heartbeat_interval_ms
+  Number.isFinite(snapshot.heartbeatIntervalMs) && snapshot.heartbeatIntervalMs > 0
+    ? MAX_AGE_HEARTBEATS * snapshot.heartbeatIntervalMs
     : DEFAULT_MAX_AGE_MS

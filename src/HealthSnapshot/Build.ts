@@ -82,7 +82,7 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
           draining: row.draining,
           note: row.note,
           inflight,
-          expires_at: row.expiresAt
+          expiresAt: row.expiresAt
         }, true)
       }
     })
@@ -105,33 +105,33 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
     ])
 
   return new RuntimeHealthSnapshot({
-    watchers_running: !stopped && supervisor.watching,
-    remote_enabled: config.remote_enabled,
+    watchersRunning: !stopped && supervisor.watching,
+    remoteEnabled: config.remoteEnabled,
     // No shared (PostgreSQL) store exists yet: nothing has been synced.
-    last_remote_sync_at: null,
-    last_remote_error: null,
-    orchestrator_pid: stopped ? null : input.instance.pid,
-    updated_at: now,
+    lastRemoteSyncAt: null,
+    lastRemoteError: null,
+    orchestratorPid: stopped ? null : input.instance.pid,
+    updatedAt: now,
     // The original's manifest counts under its own names: registered components, in all and per domain.
-    last_remote_registered: input.components.length,
-    last_remote_per_domain: Object.fromEntries(sortedEntries(Object.entries(perDomain))),
-    last_remote_skipped: 0,
-    last_remote_duration_ms: null,
-    activity_state: activity,
-    activity_omitted: live.length - listed.length,
-    lifecycle_state: lifecycle,
+    lastRemoteRegistered: input.components.length,
+    lastRemotePerDomain: Object.fromEntries(sortedEntries(Object.entries(perDomain))),
+    lastRemoteSkipped: 0,
+    lastRemoteDurationMs: null,
+    activityState: activity,
+    activityOmitted: live.length - listed.length,
+    lifecycleState: lifecycle,
     supervisor,
     profile: new ProfileFlags({
       name: config.profile,
-      supervisor_enabled: config.supervisor_enabled,
-      watchers_enabled: config.watchers_enabled,
-      remote_enabled: config.remote_enabled,
-      inline_manifest_only: config.inline_manifest_only
+      supervisorEnabled: config.supervisorEnabled,
+      watchersEnabled: config.watchersEnabled,
+      remoteEnabled: config.remoteEnabled,
+      inlineManifestOnly: config.inlineManifestOnly
     }),
     secrets: config.secrets,
     instance: input.instance,
-    heartbeat_interval_ms: input.heartbeatMs,
+    heartbeatIntervalMs: input.heartbeatMs,
     ready: reasons.length === 0,
-    ready_reasons: reasons
+    readyReasons: reasons
   })
 }

@@ -38,9 +38,9 @@ export const makeWriter = (sink: SnapshotSink, options: WriterOptions) =>
     const gate = yield* WorkGate
     const instances = yield* Instances
     const lifecycle = yield* Lifecycle
-    const heartbeatMs = options.heartbeatMs ?? config.health_interval_ms
+    const heartbeatMs = options.heartbeatMs ?? config.healthIntervalMs
     const coalesceMs = options.coalesceMs ?? DEFAULT_COALESCE_MS
-    const instance = new InstanceInfo({ id: instances.id, pid: process.pid, host: os.hostname(), started_at: instances.startedAt })
+    const instance = new InstanceInfo({ id: instances.id, pid: process.pid, host: os.hostname(), startedAt: instances.startedAt })
     const wakeup = yield* makeWakeup
     // One write at a time: the heartbeat, a delta and `writeNow` must not race their renames.
     const lock = yield* Effect.makeSemaphore(1)

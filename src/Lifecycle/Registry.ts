@@ -48,7 +48,7 @@ export const makeRegistry = (options: LifecycleOptions) =>
     const runCheck = (entry: Entry) =>
       Effect.gen(function*() {
         if (entry.check === undefined) return
-        const timeoutMs = entry.health.timeout_ms
+        const timeoutMs = entry.health.timeoutMs
         const started = clock.unsafeCurrentTimeMillis()
         const result = yield* entry.check.pipe(
           // A check that ignores interruption must not hold up the round past its timeout.
@@ -67,9 +67,9 @@ export const makeRegistry = (options: LifecycleOptions) =>
         entry.health = new ComponentHealth({
           ...entry.health,
           state: result.state,
-          last_health_at: DateTime.unsafeMake(ended),
-          last_error: result.error,
-          last_duration_ms: ended - started
+          lastHealthAt: DateTime.unsafeMake(ended),
+          lastError: result.error,
+          lastDurationMs: ended - started
         })
         if (before !== result.state) {
           publish(entry, entry.health)
@@ -96,12 +96,12 @@ export const makeRegistry = (options: LifecycleOptions) =>
           check: spec.check,
           health: new ComponentHealth({
             state: "ready",
-            has_check: spec.check !== undefined,
-            timeout_ms: timeoutMs,
-            registered_at: DateTime.unsafeMake(clock.unsafeCurrentTimeMillis()),
-            last_health_at: null,
-            last_error: null,
-            last_duration_ms: null
+            hasCheck: spec.check !== undefined,
+            timeoutMs: timeoutMs,
+            registeredAt: DateTime.unsafeMake(clock.unsafeCurrentTimeMillis()),
+            lastHealthAt: null,
+            lastError: null,
+            lastDurationMs: null
           })
         }
         entries.set(id, entry)

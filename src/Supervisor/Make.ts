@@ -36,8 +36,8 @@ export const makeSupervisor = Effect.gen(function*() {
   const store = yield* ActivityStore
   const config = yield* ConfigResolver
   const clock = yield* Effect.clock
-  const enabled = config.supervisor_enabled
-  const pollMs = config.poll_interval_ms
+  const enabled = config.supervisorEnabled
+  const pollMs = config.pollIntervalMs
   const index = new ActivityIndex()
   const deltas = yield* PubSub.sliding<ActivityDelta>(4096)
   const wakeup = yield* makeWakeup
@@ -141,7 +141,7 @@ export const makeSupervisor = Effect.gen(function*() {
   /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
   const watch = Effect.acquireRelease(
     Effect.sync(() => {
-      if (!config.watchers_enabled || store.file === null) return undefined
+      if (!config.watchersEnabled || store.file === null) return undefined
       const base = path.basename(store.file)
       try {
         const watcher = fs.watch(path.dirname(store.file), (_event, name) => {

@@ -62,8 +62,8 @@ describe("oneiric health --probe", () => {
       const json = yield* probe(file, "--json")
       expect(json.code).toBe(0)
       const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(json.stdout))
-      expect(report).toMatchObject({ ready: true, reasons: [], pid_alive: true, max_age_ms: 15_000, path: file })
-      expect(report.snapshot?.activity_state["event"]?.["billing.*"]?.state).toBe("drained")
+      expect(report).toMatchObject({ ready: true, reasons: [], pidAlive: true, maxAgeMs: 15_000, path: file })
+      expect(report.snapshot?.activityState["event"]?.["billing.*"]?.state).toBe("drained")
     }))
 
   it.live("a stale snapshot: exit 3 with the reason on one stderr line; --max-age widens the window", () =>
@@ -81,7 +81,7 @@ describe("oneiric health --probe", () => {
       const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(json.stdout))
       expect(report.ready).toBe(false)
       expect(report.reasons[0]).toMatch(/^snapshot is stale/)
-      expect(report.age_ms).toBeGreaterThanOrEqual(60_000)
+      expect(report.ageMs).toBeGreaterThanOrEqual(60_000)
     }))
 
   it.live("a corrupt, a foreign and a missing file: exit 3, never a crash", () =>

@@ -7,11 +7,11 @@ describe("ConfigResolver settings file discovery", () => {
   it.effect("./settings.toml in cwd is found; without it there is no settings file", () =>
     Effect.gen(function*() {
       const cwd = tempDir()
-      expect((yield* resolveIn(cwd)).paths.settings_file).toBeNull()
+      expect((yield* resolveIn(cwd)).paths.settingsFile).toBeNull()
       const file = write(cwd, "settings.toml", `[runtime.supervisor]\nenabled = false\n`)
       const c = yield* resolveIn(cwd)
-      expect(c.paths.settings_file).toBe(file)
-      expect([c.supervisor_enabled, c.decided_by]).toEqual([false, "settings"])
+      expect(c.paths.settingsFile).toBe(file)
+      expect([c.supervisorEnabled, c.decidedBy]).toEqual([false, "settings"])
     }))
 
   it.effect("ONEIRIC_CONFIG (relative to cwd) beats ./settings.toml; --config beats ONEIRIC_CONFIG", () =>
@@ -21,9 +21,9 @@ describe("ConfigResolver settings file discovery", () => {
       const fromEnv = write(cwd, "conf/env.toml", `[runtime.supervisor]\npoll_interval = "3s"\n`)
       const fromOption = write(cwd, "conf/option.toml", `[runtime.supervisor]\npoll_interval = "4s"\n`)
       const viaEnv = yield* resolveIn(cwd, { ONEIRIC_CONFIG: "conf/env.toml" })
-      expect([viaEnv.paths.settings_file, viaEnv.poll_interval_ms]).toEqual([fromEnv, 3_000])
+      expect([viaEnv.paths.settingsFile, viaEnv.pollIntervalMs]).toEqual([fromEnv, 3_000])
       const viaOption = yield* resolveIn(cwd, { ONEIRIC_CONFIG: "conf/env.toml" }, { configPath: fromOption })
-      expect([viaOption.paths.settings_file, viaOption.poll_interval_ms]).toEqual([fromOption, 4_000])
+      expect([viaOption.paths.settingsFile, viaOption.pollIntervalMs]).toEqual([fromOption, 4_000])
     }))
 
   it.effect("an explicitly named file that does not exist is an error", () =>
@@ -42,15 +42,15 @@ describe("ConfigResolver settings file contents", () => {
       const cwd = tempDir()
       write(cwd, "settings.toml", `[runtime_supervisor]\nenabled = false\npoll_interval = "2s"\n`)
       const alias = yield* resolveIn(cwd)
-      expect([alias.supervisor_enabled, alias.poll_interval_ms, alias.decided_by]).toEqual([false, 2_000, "settings"])
-      expect(alias.runtime_config).toMatchObject({
-        sections: ["runtime_supervisor"], enabled: false, poll_interval_ms: 2_000
+      expect([alias.supervisorEnabled, alias.pollIntervalMs, alias.decidedBy]).toEqual([false, 2_000, "settings"])
+      expect(alias.runtimeConfig).toMatchObject({
+        sections: ["runtime_supervisor"], enabled: false, pollIntervalMs: 2_000
       })
 
       write(cwd, "settings.toml", `[runtime.supervisor]\nenabled = false\n[runtime_supervisor]\npoll_interval = 5\n`)
       const both = yield* resolveIn(cwd)
-      expect(both.runtime_config).toMatchObject({
-        sections: ["runtime.supervisor", "runtime_supervisor"], enabled: false, poll_interval_ms: 5_000
+      expect(both.runtimeConfig).toMatchObject({
+        sections: ["runtime.supervisor", "runtime_supervisor"], enabled: false, pollIntervalMs: 5_000
       })
 
       const conflict = "[runtime.supervisor]\nenabled = false\n[runtime_supervisor]\nenabled = true"
@@ -69,11 +69,11 @@ describe("ConfigResolver settings file contents", () => {
       ].join("\n"))
       const c = yield* resolveIn(cwd)
       expect(c).toMatchObject({
-        store_kind: "postgres", shutdown_timeout_ms: 30_000, remote_enabled: false, inline_manifest_only: true
+        storeKind: "postgres", shutdownTimeoutMs: 30_000, remoteEnabled: false, inlineManifestOnly: true
       })
-      expect(c.paths.activity_store).toBe("postgres://db/oneiric")
+      expect(c.paths.activityStore).toBe("postgres://db/oneiric")
       expect(c.http).toMatchObject({ host: "0.0.0.0", port: 9999 })
-      expect([c.decisions.http_host, c.decisions.http_port, c.decisions.activity_store])
+      expect([c.decisions.httpHost, c.decisions.httpPort, c.decisions.activityStore])
         .toEqual(["settings", "settings", "settings"])
     }))
 
