@@ -48,6 +48,7 @@ const make = Effect.map(ActivityStore, (store): OperatorService => ({
         domain,
         key,
         dryRun,
+        changed: result.changed,
         store: store.describe,
         before: result.before,
         after: result.after,

@@ -66,13 +66,21 @@ const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>
         expect((yield* store.history()).length).toBe(4)
       })))
 
-    it.effect("a no-op resume is still recorded in history", () =>
+    it.effect("a transition that changes nothing writes nothing and says so", () =>
       run(Effect.gen(function*() {
         const store = yield* ActivityStore
-        const result = yield* store.transition(request("resume", "adapter", "cache"))
-        expect(result.before).toBeNull()
-        expect(result.after).toBeNull()
-        expect(yield* store.history({ domain: "adapter" })).toHaveLength(1)
+        const resumed = yield* store.transition(request("resume", "adapter", "cache"))
+        expect(resumed).toMatchObject({ before: null, after: null, changed: false, transition: null })
+        const first = yield* store.transition(request("pause", "adapter", "cache", { note: "flaky" }))
+        expect(first.changed).toBe(true)
+        const again = yield* store.transition(request("pause", "adapter", "cache", { note: "flaky", actor: "someone@else" }))
+        expect(again).toMatchObject({ changed: false, transition: null, seq: first.seq })
+        expect(again.after).toMatchObject({ paused: true, note: "flaky", updatedBy: "tester@host" })
+        // A new note or expiry is a change.
+        expect((yield* store.transition(request("pause", "adapter", "cache", { note: "still flaky" }))).changed).toBe(true)
+        const preview = yield* store.preview(request("pause", "adapter", "cache"))
+        expect(preview.changed).toBe(false)
+        expect((yield* store.history({ domain: "adapter" })).map((t) => t.action)).toEqual(["pause", "pause"])
       })))
 
     it.effect("wildcards: `*` covers a domain, `a.*` covers keys under `a.` only, the most specific rule decides", () =>

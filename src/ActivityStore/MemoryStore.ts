@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import { Transition } from "../Domain/Activity.js"
 import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { InstanceReport } from "../Domain/Instance.js"
-import { byDomainThenKey, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
+import { byDomainThenKey, changesRow, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
 import type { ActivityStoreService, ChangeBatch, TransitionRequest, TransitionResult } from "../Domain/Store.js"
 
 export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
@@ -78,14 +78,16 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
       withNow((now): TransitionResult => {
         const { after, before, due, stored } = plan(request, now)
         const expired = due ? expire(stored!, now) : null
+        if (!changesRow(before, after)) return { before, after: before, changed: false, transition: null, expired, seq: changes.length }
         put(request.domain, request.key, after)
         const transition = record(recordedRow(request, before, after), request.action, now, request.actor, request.source)
-        return { before, after, transition, expired, seq: changes.length }
+        return { before, after, changed: true, transition, expired, seq: changes.length }
       }),
     preview: (request) =>
       withNow((now): TransitionResult => {
         const { after, before } = plan(request, now)
-        return { before, after, transition: null, expired: null, seq: 0 }
+        const changed = changesRow(before, after)
+        return { before, after: changed ? after : before, changed, transition: null, expired: null, seq: 0 }
       }),
     history: (filter) =>
       Effect.sync(() =>

@@ -14,7 +14,7 @@ import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
 import { activityColumns, historyColumns, isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
-import { byDomainThenKey, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
+import { byDomainThenKey, changesRow, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch, TransitionRequest, TransitionResult } from "../Domain/Store.js"
 
@@ -115,13 +115,16 @@ export const makeSqlStore = (describe: string, file: string | null) =>
       writeTransaction(Effect.gen(function*() {
         const { after, before, due, now, stored } = yield* plan(request)
         const expired = due ? yield* expireRow(stored!, now) : null
+        if (!changesRow(before, after)) {
+          return { before, after: before, changed: false, transition: null, expired, seq: yield* head } satisfies TransitionResult
+        }
         yield* writeRow(before, after)
         const written = yield* appendHistory(recordedRow(request, before, after), request.action, now, request.actor, request.source)
         // Prune the feed now and then (every 100th history row, whichever process writes it), not on every write.
         if (written.transition.seq % PRUNE_EVERY === 0) {
           yield* sql`DELETE FROM activity_changes WHERE seq <= ${written.head - CHANGES_KEPT}`
         }
-        return { before, after, transition: written.transition, expired, seq: written.head } satisfies TransitionResult
+        return { before, after, changed: true, transition: written.transition, expired, seq: written.head } satisfies TransitionResult
       })).pipe(
         Effect.ensuring(Effect.sync(() => void ownWrites++)),
         Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`))
@@ -129,7 +132,10 @@ export const makeSqlStore = (describe: string, file: string | null) =>
 
     const preview = (request: TransitionRequest) =>
       plan(request).pipe(
-        Effect.map(({ after, before }): TransitionResult => ({ before, after, transition: null, expired: null, seq: 0 })),
+        Effect.map(({ after, before }): TransitionResult => {
+          const changed = changesRow(before, after)
+          return { before, after: changed ? after : before, changed, transition: null, expired: null, seq: 0 }
+        }),
         Effect.mapError(unavailable("preview"))
       )
 

@@ -12,7 +12,7 @@ import type { ActivityEntry, Transition, TransitionAction } from "../Domain/Acti
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { activityColumns, historyColumns, makeInterner, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
-import { nextRow, recordedRow } from "../Domain/Rules.js"
+import { changesRow, nextRow, recordedRow } from "../Domain/Rules.js"
 import type { StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
 import { CHANGES_KEPT, PRUNE_EVERY } from "./SqlStore.js"
 
@@ -76,13 +76,16 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
       before = null
     }
     const after = nextRow(before, request, now)
+    if (!changesRow(before, after)) {
+      return { before, after: before, changed: false, transition: null, expired, seq: Number(head.get()?.head ?? 0) }
+    }
     if (after === null) {
       if (before !== null) remove.run(before.domain, before.key)
     } else if (before === null) insert.run(activityColumns(after))
     else update.run(activityColumns(after))
     const written = record(recordedRow(request, before, after), request.action, at, request.actor, request.source)
     if (written.seq % PRUNE_EVERY === 0) prune.run(written.head - CHANGES_KEPT)
-    return { before, after, transition: toTransition(written), expired, seq: Number(written.head) }
+    return { before, after, changed: true, transition: toTransition(written), expired, seq: Number(written.head) }
   })
 
   const expire = db.transaction((now: DateTime.Utc): ReadonlyArray<Transition> => {

@@ -53,8 +53,23 @@ const PAST: Record<RequestAction, string> = {
   "clear-drain": "cleared the drain of"
 }
 
+/** What a transition that changes nothing found the key in. */
+const UNCHANGED: Record<RequestAction, string> = {
+  pause: "was already paused",
+  drain: "was already draining",
+  resume: "was not paused or draining",
+  "clear-pause": "was not paused",
+  "clear-drain": "was not draining"
+}
+
 export const describeTransition = (report: TransitionReport): string => {
   const target = `${report.domain}/${report.key}`
+  if (!report.changed) {
+    const lines = [`${report.dryRun ? "dry run: " : ""}${target} ${UNCHANGED[report.action]}: nothing ${report.dryRun ? "would change" : "changed"}`]
+    if (report.expired) lines.push(`(an expired ${report.expired.key} row was recorded as expired)`)
+    lines.push(`effective: ${report.effective.state}`)
+    return lines.join("\n")
+  }
   const lines = [
     report.dryRun
       ? `dry run: would ${report.action} ${target} (nothing written)`

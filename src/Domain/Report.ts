@@ -60,6 +60,8 @@ export class TransitionReport extends Schema.Class<TransitionReport>("Transition
   domain: Domain,
   key: ActivityKey,
   dryRun: snake(Schema.Boolean, "dry_run"),
+  /** Did the flags, the note or the expiry change? A transition that changes nothing writes nothing. */
+  changed: Schema.Boolean,
   store: Schema.String,
   before: Schema.NullOr(ActivityEntry),
   after: Schema.NullOr(ActivityEntry),

@@ -82,6 +82,16 @@ export const effectiveState = (
   }, true)
 }
 
+/**
+ * Does a transition from `before` to `after` change what the state model holds — the flags, the note,
+ * the expiry? Who acted and when do not count: pausing a paused key changes nothing and records nothing.
+ */
+export const changesRow = (before: ActivityEntry | null, after: ActivityEntry | null): boolean => {
+  if (before === null || after === null) return before !== after
+  return before.paused !== after.paused || before.draining !== after.draining || before.note !== after.note ||
+    (before.expiresAt?.epochMillis ?? null) !== (after.expiresAt?.epochMillis ?? null)
+}
+
 /** The keys whose rows a lookup of `key` must read: the key itself and every wildcard rule that could cover it. */
 export const keysToRead = (key: ActivityKey): ReadonlyArray<ActivityKey> => {
   // `*` and `prefix.*` of a valid key are valid keys themselves.

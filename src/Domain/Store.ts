@@ -24,15 +24,23 @@ export interface TransitionRequest {
   readonly expiresAt?: DateTime.Utc | undefined
 }
 
-/** What a transition did: the row before and after (`null` = default state, no row) and the history rows written. */
+/**
+ * What a transition did: the row before and after (`null` = default state, no row) and the history rows
+ * written. A transition that changes nothing (`changed: false`) writes nothing: `after` is `before`.
+ */
 export interface TransitionResult {
   readonly before: ActivityEntry | null
   readonly after: ActivityEntry | null
-  /** The history row, or `null` for a preview (dry run). */
+  /** Did the flags, the note or the expiry change? */
+  readonly changed: boolean
+  /** The history row, or `null` for a preview (dry run) and for a transition that changed nothing. */
   readonly transition: Transition | null
   /** When the row had expired, the `expired` history row recorded before the transition. */
   readonly expired: Transition | null
-  /** The change-feed sequence number that includes this transition (0 for a preview). */
+  /**
+   * The change-feed position at which the row is as `after` says: the transition's own, or for one that
+   * changed nothing the newest (a process that has applied it enforces the row); 0 for a preview.
+   */
   readonly seq: number
 }
 
