@@ -31,34 +31,33 @@ const affectedKeys = (key: ActivityKey, rows: ReadonlyArray<ActivityEntry>) =>
   isWildcard(key) ? [key, ...rows.map((r) => r.key).filter((k) => k !== key && covers(key, k))] : [key]
 
 const make = Effect.map(ActivityStore, (store): OperatorService => ({
-  transition: (request, options) =>
-    Effect.gen(function*() {
-      const dryRun = options?.dryRun === true
-      const result = dryRun ? yield* store.preview(request) : yield* store.transition(request)
-      const { domain, key } = request
-      // The rows that decide this key, with the transition's result standing in for its own row.
-      const related = isWildcard(key)
-        ? yield* store.list({ domain })
-        : (yield* Effect.forEach(keysToRead(key), (k) => store.get(domain, k))).flatMap((row) => row ?? [])
-      const rows = new Map<string, ActivityEntry>(related.map((row) => [row.key, row]))
-      if (result.after === null) rows.delete(key)
-      else rows.set(key, result.after)
-      return new TransitionReport({
-        action: request.action,
-        domain,
-        key,
-        dryRun,
-        changed: result.changed,
-        store: store.describe,
-        before: result.before,
-        after: result.after,
-        effective: effectiveState(domain, key, (k) => rows.get(k), yield* DateTime.now),
-        affectedKeys: affectedKeys(key, related),
-        transition: result.transition,
-        expired: result.expired,
-        seq: result.seq
-      })
+  transition: Effect.fn("Operator.transition")(function*(request: TransitionRequest, options?: TransitionOptions) {
+    const dryRun = options?.dryRun === true
+    const result = dryRun ? yield* store.preview(request) : yield* store.transition(request)
+    const { domain, key } = request
+    // The rows that decide this key, with the transition's result standing in for its own row.
+    const related = isWildcard(key)
+      ? yield* store.list({ domain })
+      : (yield* Effect.forEach(keysToRead(key), (k) => store.get(domain, k))).flatMap((row) => row ?? [])
+    const rows = new Map<string, ActivityEntry>(related.map((row) => [row.key, row]))
+    if (result.after === null) rows.delete(key)
+    else rows.set(key, result.after)
+    return new TransitionReport({
+      action: request.action,
+      domain,
+      key,
+      dryRun,
+      changed: result.changed,
+      store: store.describe,
+      before: result.before,
+      after: result.after,
+      effective: effectiveState(domain, key, (k) => rows.get(k), yield* DateTime.now),
+      affectedKeys: affectedKeys(key, related),
+      transition: result.transition,
+      expired: result.expired,
+      seq: result.seq
     })
+  })
 }))
 
 export class Operator extends Context.Tag("oneiric/Operator")<Operator, OperatorService>() {

@@ -9,6 +9,7 @@ import { ActivityKey, covers, isWildcard } from "./Domain/ActivityKey.js"
 import type { Domain } from "./Domain/Domain.js"
 import { InflightCount } from "./Domain/Instance.js"
 import { rowId } from "./Domain/Rules.js"
+import { recordGatedWork, recordRejection } from "./Internal/Instruments.js"
 import type { WorkRejected } from "./Domain/Supervision.js"
 import { Supervisor } from "./Supervisor.js"
 
@@ -35,8 +36,6 @@ export interface WorkGateService {
   readonly awaitDrained: (domain: Domain, key: string, timeoutMs: number) => Effect.Effect<DrainOutcome>
   /** Wait until nothing runs under any key, at most `timeoutMs` (the shutdown budget). */
   readonly awaitIdle: (timeoutMs: number) => Effect.Effect<DrainOutcome>
-  /** How many runs were refused, by domain and the state that refused them (for /metrics). */
-  readonly rejections: () => ReadonlyArray<{ readonly domain: Domain; readonly state: WorkRejected["state"]; readonly count: number }>
   /** Called whenever a key's count drops to zero (the instance publisher listens). */
   readonly onIdle: (listener: (domain: Domain, key: string) => void) => () => void
 }
@@ -54,17 +53,14 @@ interface Counter {
 const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
   const counts = new Map<string, Counter>()
   const listeners = new Set<(domain: Domain, key: string) => void>()
-  const refusals = new Map<string, { domain: Domain; state: WorkRejected["state"]; count: number }>()
 
   const refuse = (refused: WorkRejected) => {
-    const id = `${refused.domain}:${refused.state}`
-    const tally = refusals.get(id)
-    if (tally === undefined) refusals.set(id, { domain: refused.domain, state: refused.state, count: 1 })
-    else tally.count++
+    recordRejection(refused.domain, refused.state)
     return Effect.fail(refused)
   }
 
-  const release = (id: string, counter: Counter) => {
+  const release = (id: string, counter: Counter, started: number) => {
+    recordGatedWork(counter.domain, (performance.now() - started) / 1000)
     if (--counter.n > 0) return
     counts.delete(id)
     for (const listener of listeners) listener(counter.domain, counter.key)
@@ -82,13 +78,14 @@ const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
       let counter = counts.get(id)
       if (counter === undefined) counts.set(id, (counter = { domain, key, n: 0 }))
       counter.n++
+      const started = performance.now()
       return Effect.matchCauseEffect(restore(effect), {
         onFailure: (cause) => {
-          release(id, counter)
+          release(id, counter, started)
           return Effect.failCause(cause)
         },
         onSuccess: (value) => {
-          release(id, counter)
+          release(id, counter, started)
           return Effect.succeed(value)
         }
       })
@@ -137,7 +134,6 @@ const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
     inflightAll: () =>
       [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
     isDraining: (domain, key) => supervisor.isDraining(domain, key),
-    rejections: () => [...refusals.values()].map((r) => ({ ...r })),
     awaitDrained: (domain, key, timeoutMs) => awaitZero(() => inflight(domain, key), timeoutMs),
     awaitIdle: (timeoutMs) => awaitZero(total, timeoutMs),
     onIdle

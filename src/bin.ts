@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer"
 import { cli } from "./Cli.js"
 import { hoistRootOptions } from "./Cli/Argv.js"
 import { reportExit } from "./Cli/Failure.js"
+import { VERSION } from "./Internal/Version.js"
 import { LoggerLive } from "./MainLive.js"
 import { makeSignalHub, ProcessSignals } from "./ProcessSignals.js"
 import type { ShutdownSignal } from "./ProcessSignals.js"
@@ -17,8 +18,13 @@ import type { ShutdownSignal } from "./ProcessSignals.js"
 const argv = hoistRootOptions(process.argv)
 const signals = makeSignalHub()
 
+/** OTLP tracing, loaded only when an endpoint is configured: it costs every other start-up time. */
+const TracingLive = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+  ? Layer.unwrapEffect(Effect.promise(() => import("./Tracing.js")).pipe(Effect.map((tracing) => tracing.TracingLive(process.env, VERSION))))
+  : Layer.empty
+
 // What @effect/cli needs, and no more (NodeContext would also load child_process and workers: ~5 ms).
-const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive, ProcessSignals.layer(signals))
+const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive, ProcessSignals.layer(signals), TracingLive)
 
 /**
  * NodeRuntime.runMain, except that SIGTERM/SIGINT go to a command waiting for them (`run` shuts down

@@ -81,7 +81,7 @@ export const makeWriter = (sink: SnapshotSink, options: WriterOptions) =>
           wakeup.wake()
         }
         return snapshot
-      })
+      }).pipe(Effect.withSpan("HealthSnapshot.write"))
     )
 
     // Failures are already reported through the supervisor; only a defect is worth a log line here.

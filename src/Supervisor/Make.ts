@@ -23,6 +23,7 @@ import { causeMessage } from "../Domain/Errors.js"
 import type { TransitionRequest } from "../Domain/Store.js"
 import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
 import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domain/Supervision.js"
+import * as Instruments from "../Internal/Instruments.js"
 import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
 
@@ -63,7 +64,13 @@ export const makeSupervisor = Effect.gen(function*() {
   const apply = (domain: Domain, key: ActivityKey, after: ActivityEntry | null, cause: ActivityDelta["cause"]) => {
     const before = index.set(domain, key, after)
     // Built from values already checked: validating each delta would dominate a 100k-row load.
-    if (!Equal.equals(before, after)) deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }, true))
+    if (Equal.equals(before, after)) return
+    deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }, true))
+    if (cause === "replay") return
+    Instruments.recordTransition(domain, cause)
+    if (cause === "store" && after?.updatedAt != null) {
+      Instruments.recordPropagation((clock.unsafeCurrentTimeMillis() - after.updatedAt.epochMillis) / 1000)
+    }
   }
 
   /** Replace the whole state (the feed was pruned past us, or the store file was replaced). */
@@ -74,6 +81,15 @@ export const makeSupervisor = Effect.gen(function*() {
     }
     for (const entry of entries) apply(entry.domain, entry.key, entry, "store")
   }
+
+  /** Read what changed since the position applied and apply it: a span per tick that found a change, none when idle. */
+  const applyChanges = Effect.gen(function*() {
+    const batch = yield* store.changesSince(appliedSeq)
+    if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
+    else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
+    yield* Effect.annotateCurrentSpan({ from: appliedSeq, to: batch.seq, changed: batch.changed.length, reset: batch.reset })
+    appliedSeq = batch.seq
+  }).pipe(Effect.withSpan("Supervisor.applyChanges"))
 
   const tick = Effect.gen(function*() {
     const next = yield* store.changeToken
@@ -86,10 +102,7 @@ export const makeSupervisor = Effect.gen(function*() {
       yield* Deferred.succeed(ready, undefined)
       yield* Effect.logInfo("Supervisor.load").pipe(Effect.annotateLogs({ keys: index.size, store: store.describe }))
     } else if (next !== token) {
-      const batch = yield* store.changesSince(appliedSeq)
-      if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
-      else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
-      appliedSeq = batch.seq
+      yield* applyChanges
     }
     token = next
     const due = index.nextExpiry()
@@ -134,6 +147,7 @@ export const makeSupervisor = Effect.gen(function*() {
     yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
     lastTickMs = performance.now() - started
     ticks++
+    Instruments.recordTick(lastTickMs / 1000)
   })
 
   const loop = Effect.forever(Effect.zipRight(pause, runTick))
@@ -222,7 +236,7 @@ export const makeSupervisor = Effect.gen(function*() {
       Effect.tap(store.transition(request), (result) => {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
         apply(request.domain, request.key, result.after, "local")
-      }),
+      }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
     reportHealth: (source, problem) =>
       Effect.suspend(() => {
