@@ -115,6 +115,24 @@ describe("ConfigResolver precedence", () => {
         .toEqual([path.join(cwd, "h-option.json"), "option"])
     }))
 
+  it.effect("a command's own options (--host, --port, --health-interval) beat env and settings, and say so; bad ones name the option", () =>
+    Effect.gen(function*() {
+      const cwd = tempDir()
+      write(cwd, "settings.toml", ["[runtime]", `health_interval = "2s"`, "[runtime.http]", "port = 9000"].join("\n"))
+      const env = { ONEIRIC_RUNTIME__HTTP__HOST: "10.0.0.1", ONEIRIC_RUNTIME__HEALTH_INTERVAL: "3s" }
+      const fromFiles = yield* resolveIn(cwd, env)
+      expect([fromFiles.http.port, fromFiles.decisions.httpPort, fromFiles.http.host, fromFiles.decisions.httpHost]).toEqual([9000, "settings", "10.0.0.1", "env"])
+      expect([fromFiles.healthIntervalMs, fromFiles.decisions.healthIntervalMs]).toEqual([3_000, "env"])
+      const fromOptions = yield* resolveIn(cwd, env, { httpHost: "127.0.0.2", httpPort: 0, healthIntervalMs: 750 })
+      expect(fromOptions.http).toMatchObject({ host: "127.0.0.2", port: 0 })
+      expect([fromOptions.decisions.httpHost, fromOptions.decisions.httpPort, fromOptions.decisions.healthIntervalMs]).toEqual(["option", "option", "option"])
+      expect(fromOptions.healthIntervalMs).toBe(750)
+      const badPort = yield* Effect.flip(resolveIn(cwd, {}, { httpPort: 70_000 }))
+      expect(badPort.message).toBe(`invalid --port 70000: expected a port from 0 to 65535`)
+      const badHost = yield* Effect.flip(resolveIn(cwd, {}, { httpHost: "  " }))
+      expect(badHost.message).toMatch(/^invalid --host/)
+    }))
+
   it.effect("an explicit env false wins even under serverless", () =>
     Effect.gen(function*() {
       const c = yield* resolveIn(tempDir(), {
