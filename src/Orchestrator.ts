@@ -1,30 +1,20 @@
 /**
- * The orchestrator behind `oneiric run`: the Layers (`OrchestratorLive`) and the process lifecycle
- * (`orchestrate`): build everything, serve until a signal, then shut down within the budget.
- * Loaded only by `run` (and embedding apps), so other commands start without the HTTP stack.
+ * The orchestrator's Layers (`OrchestratorLive`): what `oneiric run` builds, and what an embedding
+ * app uses to get the same process without the HTTP server. The process lifecycle of `run`
+ * (serve until a signal, then shut down within the budget) is `orchestrate`, in Cli/Orchestrate.ts,
+ * so that the library never loads the HTTP stack.
  */
-import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import * as Queue from "effect/Queue"
-import * as Scope from "effect/Scope"
 import type { ActivityStore } from "./ActivityStore.js"
 import type { ConfigResolver } from "./ConfigResolver.js"
-import { DemoLive } from "./Demo.js"
 import type { ConfigError, StoreUnavailable } from "./Domain/Errors.js"
 import { HealthSnapshot } from "./HealthSnapshot.js"
-import { HttpLive, readinessOf } from "./Http.js"
 import type { Instances } from "./Instances.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { ConfigLive, RuntimeFromConfig } from "./MainLive.js"
 import type { RuntimeOptions } from "./MainLive.js"
-import { Metrics } from "./Metrics.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
-
-/** How often the shutdown checks whether in-flight work has finished. */
-const DRAIN_CHECK_MS = 20
 
 export interface OrchestratorOptions extends RuntimeOptions {
   /** Where the health snapshot goes (default: the configuration's `paths.health_path`). */
@@ -54,69 +44,3 @@ export const OrchestratorFromConfig = (options: OrchestratorLayerOptions = {}): 
     Layer.provideMerge(Lifecycle.layer({ intervalMs: options.checkIntervalMs })),
     Layer.provideMerge(RuntimeFromConfig(options))
   )
-
-export interface RunOptions {
-  readonly host: string
-  readonly port: number
-  readonly demo: boolean
-  readonly healthPath: string | undefined
-  readonly healthHeartbeatMs: number | undefined
-  readonly budgetMs: number
-}
-
-export const orchestrate = (options: RunOptions) =>
-  // Only the wait for a signal is interruptible: the shutdown that follows always runs to the end.
-  Effect.uninterruptibleMask((restore) =>
-    Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const core = OrchestratorFromConfig({ healthPath: options.healthPath, healthHeartbeatMs: options.healthHeartbeatMs })
-      const served = Layer.mergeAll(
-        Layer.unwrapEffect(Effect.map(HealthSnapshot, (health) =>
-          HttpLive({ host: options.host, port: options.port, readiness: Effect.map(health.current, readinessOf) }))).pipe(Layer.provide(Metrics.layer)),
-        options.demo ? DemoLive : Layer.empty
-      )
-      // Built interruptibly: fibers inherit the region they are forked in, and the layer's background
-      // fibers must stay interruptible for the scope to close.
-      const context = yield* restore(Layer.buildWithScope(Layer.provideMerge(served, core), scope)).pipe(
-        Effect.onError(() => Scope.close(scope, Exit.void))
-      )
-      const supervisor = Context.get(context, Supervisor)
-      const gate = Context.get(context, WorkGate)
-      const health = Context.get(context, HealthSnapshot)
-      const lifecycle = Context.get(context, Lifecycle)
-      yield* Effect.logInfo("run: started").pipe(Effect.annotateLogs({ health: health.location, demo: options.demo, pid: process.pid }))
-      // SIGHUP (systemd's ExecReload): re-read the store, re-run the health checks, rewrite the snapshot now.
-      const reload = Effect.all([supervisor.refresh, lifecycle.checkNow, health.writeNow], { discard: true }).pipe(
-        Effect.zipRight(Effect.logInfo("run: reloaded")),
-        Effect.catchAllCause((cause) => Effect.logWarning("run: reload failed", cause))
-      )
-      const hangups = yield* Queue.sliding<void>(1)
-      const onHangup = () => void hangups.unsafeOffer(undefined)
-      process.on("SIGHUP", onHangup)
-      yield* Scope.addFinalizer(scope, Effect.sync(() => process.off("SIGHUP", onHangup)))
-      yield* Effect.forkIn(Effect.interruptible(Effect.forever(Effect.zipRight(Queue.take(hangups), reload))), scope)
-
-      yield* Effect.exit(restore(Effect.never))
-
-      yield* Effect.logInfo("run: stopping: readiness is off, new work is refused").pipe(Effect.annotateLogs({ budget_ms: options.budgetMs }))
-      yield* supervisor.beginShutdown
-      yield* health.beginShutdown
-      const finished = yield* waitForIdle(gate, options.budgetMs)
-      const left = gate.inflightAll().reduce((n, c) => n + c.count, 0)
-      if (!finished) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: left }))
-      yield* Scope.close(scope, Exit.void)
-      yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted: left }))
-      // The signal interrupted this fiber, so the exit code cannot travel as a value: bin.ts reads it here.
-      process.exitCode = finished ? 0 : 1
-    })
-  )
-
-const waitForIdle = (gate: WorkGate["Type"], budgetMs: number) =>
-  Effect.gen(function*() {
-    const deadline = Date.now() + budgetMs
-    while (gate.inflightAll().length > 0) {
-      if (Date.now() >= deadline) return false
-      yield* Effect.sleep(Math.min(DRAIN_CHECK_MS, Math.max(1, deadline - Date.now())))
-    }
-    return true
-  })

@@ -34,7 +34,7 @@ export const runCommand = Command.make("run", options, (args) =>
     const healthHeartbeatMs = Option.isSome(args.healthInterval) ? yield* Input.duration("--health-interval", args.healthInterval.value) : undefined
     const options = { host, port, demo: args.demo, healthPath: Option.getOrUndefined(healthPath), healthHeartbeatMs, budgetMs: config.shutdown_timeout_ms }
     // Loaded on demand: the HTTP server, metrics and demo cost every other command start-up time.
-    const { orchestrate } = yield* Effect.promise(() => import("../Orchestrator.js"))
+    const { orchestrate } = yield* Effect.promise(() => import("./Orchestrate.js"))
     return yield* orchestrate(options)
   })).pipe(Command.withDescription("Run the supervisor, the health snapshot writer and the HTTP probes (--demo: with a sample workload)"))
 
