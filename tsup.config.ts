@@ -1,4 +1,30 @@
+import { existsSync, readFileSync } from "node:fs"
 import { defineConfig } from "tsup"
+
+/**
+ * The library's modules, from the one list there is: package.json "exports". Each subpath
+ * `"./Name": { "types": "./dist/Name.d.ts", "import": "./dist/Name.js" }` is built from `src/Name.ts`
+ * (`"."` from `src/index.ts`), so a new public service is one entry there and nothing here.
+ * The declarations come from `tsc -p tsconfig.build.json` (scripts/build.mjs), which emits every
+ * `src/Name.ts` as `dist/Name.d.ts` with its declaration map.
+ */
+const libraryEntries = (): Record<string, string> => {
+  const pkg: { readonly exports: Record<string, string | { readonly types: string; readonly import: string }> } = JSON.parse(
+    readFileSync("package.json", "utf8")
+  )
+  const entries: Record<string, string> = {}
+  for (const [subpath, target] of Object.entries(pkg.exports)) {
+    if (typeof target === "string") continue // "./package.json"
+    const name = subpath === "." ? "index" : subpath.slice(2)
+    const source = `src/${name}.ts`
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(name) || target.import !== `./dist/${name}.js` || target.types !== `./dist/${name}.d.ts`) {
+      throw new Error(`package.json exports["${subpath}"]: expected { "types": "./dist/${name}.d.ts", "import": "./dist/${name}.js" }`)
+    }
+    if (!existsSync(source)) throw new Error(`package.json exports["${subpath}"]: ${source} does not exist`)
+    entries[name] = source
+  }
+  return entries
+}
 
 export default defineConfig([
   // The CLI, because start-up time is a feature (README "Performance"): one self-contained CommonJS
@@ -22,13 +48,20 @@ export default defineConfig([
     // to every module. scripts/build-cli.mjs warns should `import.meta` ever appear in the bundle.
     onSuccess: "node scripts/build-cli.mjs"
   },
-  // The library entry: dependencies stay external so an embedding app shares its own copy of effect.
+  // The library: one ES module per public subpath, the code they share in dist/chunks/. Every
+  // package stays external (`packages: "external"`), so an embedding app's own single copy of effect
+  // (and of the @effect/* peers) is the one the library runs on.
   {
-    entry: { index: "src/index.ts" },
+    entry: libraryEntries(),
     format: ["esm"],
     target: "node20",
     platform: "node",
     clean: false,
-    dts: false
+    splitting: true,
+    dts: false,
+    esbuildOptions: (options) => {
+      options.packages = "external"
+      options.chunkNames = "chunks/[name]-[hash]"
+    }
   }
 ])
