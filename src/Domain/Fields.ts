@@ -1,5 +1,8 @@
 import * as Schema from "effect/Schema"
 
-/** A camelCase field whose JSON form is `key` (snake_case, as the CLI's JSON and the original's files use). */
-export const snake = <S extends Schema.Schema.Any>(schema: S, key: string) =>
+/**
+ * A camelCase field whose JSON form is `key` (snake_case, as the CLI's JSON and the original's files use).
+ * `key` is kept as a literal type, so the encoded type names the wire field exactly.
+ */
+export const snake = <S extends Schema.Schema.Any, const K extends string>(schema: S, key: K) =>
   Schema.propertySignature(schema).pipe(Schema.fromKey(key))
