@@ -1,3 +1,4 @@
+import * as fs from "node:fs"
 import { defineConfig } from "tsup"
 
 export default defineConfig([
@@ -30,5 +31,21 @@ export default defineConfig([
     platform: "node",
     clean: false,
     dts: false
+  }
+,
+  // The operator console (src/Http/console): one browser script and its stylesheet, plus the page
+  // and its icon copied as they are, into dist/console, which the package ships and `run` serves.
+  {
+    entry: { "console/app": "src/Http/console/app.ts" },
+    format: ["iife"],
+    outExtension: () => ({ js: ".js" }),
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    clean: false,
+    dts: false,
+    onSuccess: async () => {
+      for (const file of ["index.html", "icon.svg"]) fs.copyFileSync(`src/Http/console/${file}`, `dist/console/${file}`)
+    }
   }
 ])
