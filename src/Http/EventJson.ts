@@ -27,7 +27,6 @@ const transitionJson = cached(Transition)
 const encode = {
   now: Schema.encodeSync(Schema.DateTimeUtc),
   instances: Schema.encodeSync(Schema.Array(ConsoleInstance)),
-  rows: Schema.encodeSync(RowsEvent),
   instancesEvent: Schema.encodeSync(InstancesEvent),
   health: Schema.encodeSync(ConsoleHealth),
   history: Schema.encodeSync(HistoryEvent)
@@ -36,17 +35,25 @@ const encode = {
 /** `ConsoleSnapshot`'s encoding (the test holds it to `Schema.encode(ConsoleSnapshot)`). */
 export const snapshotJson = (snapshot: ConsoleSnapshot): string =>
   `{"store":${JSON.stringify(snapshot.store)},"now":${JSON.stringify(encode.now(snapshot.now))},` +
-  `"rows":[${snapshot.rows.map(rowJson).join(",")}],` +
+  `"rows":[${snapshot.rows.map(rowJson).join(",")}],"pending":${snapshot.pending},` +
   `"instances":${JSON.stringify(encode.instances(snapshot.instances))},` +
   `"health":${JSON.stringify(encode.health(snapshot.health))},` +
   `"history":[${snapshot.history.map(transitionJson).join(",")}]}`
+
+/** `RowsEvent`'s encoding, the rows from the cache (a snapshot's replay is thousands of them). */
+export const rowsJson = (event: RowsEvent): string =>
+  `{"changes":[${
+    event.changes.map((c) =>
+      `{"domain":${JSON.stringify(c.domain)},"key":${JSON.stringify(c.key)},"after":${c.after === null ? "null" : rowJson(c.after)},"cause":${JSON.stringify(c.cause)}}`
+    ).join(",")
+  }]}`
 
 export const eventJson = (message: ConsoleMessage): string => {
   switch (message._tag) {
     case "snapshot":
       return snapshotJson(message.body)
     case "rows":
-      return JSON.stringify(encode.rows(message.body))
+      return rowsJson(message.body)
     case "instances":
       return JSON.stringify(encode.instancesEvent(message.body))
     case "health":

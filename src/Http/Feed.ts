@@ -22,9 +22,11 @@ import * as Stream from "effect/Stream"
 import { ActivityQuery } from "../ActivityQuery.js"
 import { ActivityStore } from "../ActivityStore.js"
 import type { Transition } from "../Domain/Activity.js"
+import { isWildcard } from "../Domain/ActivityKey.js"
 import { Domain } from "../Domain/Domain.js"
 import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
 import { isLive } from "../Domain/Instance.js"
+import { byDomainThenKey } from "../Domain/Rules.js"
 import type { ActivityDelta } from "../Domain/Supervision.js"
 import { HealthSnapshot } from "../HealthSnapshot.js"
 import { Instances } from "../Instances.js"
@@ -44,6 +46,13 @@ const RESYNC_AT = 500
 const HUB_CAPACITY = 1024
 /** The newest transitions a page gets on connect, and the page keeps. */
 export const HISTORY_KEPT = 500
+/**
+ * Keys in the snapshot event itself: its first pages, so the page paints them at once whatever the
+ * number of keys (with every wildcard rule, which decides how they show). The rest follow in `rows`
+ * events of `REPLAY_CHUNK` (cause `replay`), before any change.
+ */
+export const FIRST_ROWS = 200
+export const REPLAY_CHUNK = 2_000
 
 /** What a connection sends, each with its position in the hub (the SSE `id:`). */
 export type ConsoleMessage =
@@ -158,8 +167,23 @@ export const makeFeed = Effect.gen(function*() {
       read.pipe(Effect.catchAllCause((cause) => Effect.logWarning("Http.feed refresh failed", cause))), { discard: true })
   )
 
-  const snapshot = Effect.map(DateTime.now, (now) =>
-    new ConsoleSnapshot({ store: store.describe, now, rows: supervisor.snapshot(), instances, health: currentHealth, history }, true))
+  /** The whole state as a snapshot event (its first rows) and the replay events that complete it. */
+  const snapshot = (id: number) =>
+    Effect.map(DateTime.now, (now): ReadonlyArray<ConsoleMessage> => {
+      const rows = [...supervisor.snapshot()].sort(byDomainThenKey)
+      const keys = rows.filter((row) => !isWildcard(row.key))
+      const rest = keys.slice(FIRST_ROWS)
+      const first = [...rows.filter((row) => isWildcard(row.key)), ...keys.slice(0, FIRST_ROWS)]
+      const body = new ConsoleSnapshot({ store: store.describe, now, rows: first, pending: rest.length, instances, health: currentHealth, history }, true)
+      const replay = Array.from({ length: Math.ceil(rest.length / REPLAY_CHUNK) }, (_, i): ConsoleMessage => ({
+        _tag: "rows",
+        id,
+        body: new RowsEvent({
+          changes: rest.slice(i * REPLAY_CHUNK, (i + 1) * REPLAY_CHUNK).map((row) => new RowChange({ domain: row.domain, key: row.key, after: row, cause: "replay" }, true))
+        }, true)
+      }))
+      return [{ _tag: "snapshot", id, body }, ...replay]
+    })
 
   const deltas = yield* supervisor.subscribe()
   yield* Effect.forkScoped(
@@ -190,7 +214,7 @@ export const makeFeed = Effect.gen(function*() {
     const subscribedAt = position
     yield* Effect.acquireRelease(Effect.sync(() => connections++), () => Effect.sync(() => connections--))
     let expected = subscribedAt + 1
-    const first = yield* snapshot
+    const first = yield* snapshot(subscribedAt)
     const live = Stream.fromQueue(subscription).pipe(
       // Published between the subscription and the snapshot: already in it (every message is idempotent).
       Stream.filter((event) => event.id >= expected),
@@ -200,11 +224,9 @@ export const makeFeed = Effect.gen(function*() {
         expected = event.id + 1
         return inOrder
       }),
-      Stream.mapEffect((event): Effect.Effect<ConsoleMessage> =>
-        event._tag === "resync" ? Effect.map(snapshot, (body) => ({ _tag: "snapshot", id: event.id, body })) : Effect.succeed(event)
-      )
+      Stream.mapEffect((event): Effect.Effect<ReadonlyArray<ConsoleMessage>> => (event._tag === "resync" ? snapshot(event.id) : Effect.succeed([event]))),
+      Stream.flattenIterables
     )
-    const start: ConsoleMessage = { _tag: "snapshot", id: subscribedAt, body: first }
     // The snapshot goes out at once with instances and readiness as last read (the rows are always
     // current: they are the supervisor's). Once it is on its way the poller reads them again, and
     // what changed follows.
@@ -212,7 +234,7 @@ export const makeFeed = Effect.gen(function*() {
       healthWanted = true
       wakeup.wake()
     }))
-    return Stream.succeed(start).pipe(Stream.concat(refreshNow), Stream.concat(live), Stream.interruptWhen(Deferred.await(stopped)))
+    return Stream.fromIterable(first).pipe(Stream.concat(refreshNow), Stream.concat(live), Stream.interruptWhen(Deferred.await(stopped)))
   })
 
   return { connect } satisfies Feed

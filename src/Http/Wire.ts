@@ -60,8 +60,12 @@ export class ConsoleSnapshot extends Schema.Class<ConsoleSnapshot>("ConsoleSnaps
   store: Schema.String,
   /** The server's clock, so countdowns do not depend on the browser's. */
   now: Schema.DateTimeUtc,
-  /** Every stored row (wildcard rules included); a key without a row is accepting. */
+  /**
+   * The stored rows, by domain then key: every wildcard rule and the first keys (a key without a row is
+   * accepting). `pending` more follow at once in `rows` events (cause `replay`), before any change.
+   */
   rows: Schema.Array(ActivityEntry),
+  pending: Schema.Number,
   instances: Schema.Array(ConsoleInstance),
   health: ConsoleHealth,
   /** The newest transitions, oldest first. */

@@ -23,7 +23,7 @@ const KEYS = ["a", "a.b", "a.b.c", "a.bc", "b", "b.x", "*", "a.*", "a.b.*", "b.*
 const health = new ConsoleHealth({ readiness: new Readiness({ ready: true, reasons: [], checks: [] }), components: [], phase: "running", supervisorHealthy: true, supervisorError: null })
 
 const snapshotOf = (rows: ReadonlyArray<ActivityEntry>, instances: ConsoleSnapshot["instances"] = []) =>
-  Schema.encodeSync(ConsoleSnapshot)(new ConsoleSnapshot({ store: "memory", now: NOW, rows, instances, health, history: [] }))
+  Schema.encodeSync(ConsoleSnapshot)(new ConsoleSnapshot({ store: "memory", now: NOW, rows, pending: 0, instances, health, history: [] }))
 
 const row = (key: string, fields: Partial<{ paused: boolean; draining: boolean; note: string | null; expiresAt: DateTime.Utc | null }>) =>
   new ActivityEntry({
@@ -73,7 +73,7 @@ describe("console model", () => {
       })
     const instances = [instance("one", true, 7, [["a.b", 2]]), instance("two", true, 5, [["zzz", 1]]), instance("dead", false, 0, [["a.bc", 9]])]
     model.applySnapshot(
-      Schema.encodeSync(ConsoleSnapshot)(new ConsoleSnapshot({ store: "memory", now: NOW, rows: [row("a.*", { draining: true }), row("b", { draining: true })], instances, health, history: [] })),
+      Schema.encodeSync(ConsoleSnapshot)(new ConsoleSnapshot({ store: "memory", now: NOW, rows: [row("a.*", { draining: true }), row("b", { draining: true })], pending: 0, instances, health, history: [] })),
       DateTime.toEpochMillis(NOW)
     )
     expect(model.keys().map((k) => `${k.key}:${k.row === null ? "-" : "row"}`)).toEqual(["a.b:-", "b:row", "zzz:-"])

@@ -7,8 +7,9 @@ import * as Schema from "effect/Schema"
 import { ActivityEntry, Transition } from "../../src/Domain/Activity.js"
 import { ActivityKey } from "../../src/Domain/ActivityKey.js"
 import type { TransitionRequest } from "../../src/Domain/Store.js"
-import { snapshotJson } from "../../src/Http/EventJson.js"
-import { ConsoleHealth, ConsoleSnapshot, Readiness } from "../../src/Http/Wire.js"
+import { rowsJson, snapshotJson } from "../../src/Http/EventJson.js"
+import { FIRST_ROWS, REPLAY_CHUNK } from "../../src/Http/Feed.js"
+import { ConsoleHealth, ConsoleSnapshot, Readiness, RowChange, RowsEvent } from "../../src/Http/Wire.js"
 import { Operator } from "../../src/Operator.js"
 import { Supervisor } from "../../src/Supervisor.js"
 import { WorkGate } from "../../src/WorkGate.js"
@@ -78,8 +79,32 @@ describe("GET /events", () => {
     })))
 })
 
+describe("a large snapshot", () => {
+  it.live("comes as its first keys (and every rule) at once, then the rest as replay rows before any change", () =>
+    Effect.scoped(Effect.gen(function*() {
+      const { base, context } = yield* startServer()
+      const operator = Context.get(context, Operator)
+      const keys = Array.from({ length: 2_500 }, (_, i) => `k${String(2_499 - i).padStart(4, "0")}`)
+      for (const key of keys) yield* operator.transition(request("pause", key))
+      yield* write(context, request("drain", "zz.*", "rule sorts last, comes first"))
+      const events = yield* openEvents(`${base}/events`)
+      const snapshot = yield* Effect.promise(() => events.next((e) => e.event === "snapshot"))
+      expect(snapshot.data.rows.map((r: { key: string }) => r.key)).toEqual(["zz.*", ...[...keys].sort().slice(0, FIRST_ROWS)])
+      expect(snapshot.data.pending).toBe(2_500 - FIRST_ROWS)
+      const replay = yield* Effect.promise(() => events.next((e) => e.event === "rows"))
+      expect(replay.data.changes).toHaveLength(REPLAY_CHUNK)
+      expect(replay.data.changes[0]).toMatchObject({ key: [...keys].sort()[FIRST_ROWS], cause: "replay" })
+      const model = yield* Effect.promise(() => events.until((m) => m.pending === 0))
+      expect(model.keys().map((k) => k.key)).toEqual([...keys].sort())
+      // A change made now arrives after the replay, so it is not overwritten by it.
+      yield* write(context, request("resume", "k0001"))
+      const after = yield* Effect.promise(() => events.until((m) => m.stateOf("task", "k0001").state === "accepting"))
+      expect(after.keys()).toHaveLength(2_499)
+    })), 60_000)
+})
+
 describe("the snapshot's JSON", () => {
-  it.live("is ConsoleSnapshot's Schema encoding, cached rows and all", () =>
+  it.live("is ConsoleSnapshot's (and RowsEvent's) Schema encoding, cached rows and all", () =>
     Effect.gen(function*() {
       const now = DateTime.unsafeMake("2026-12-01T12:00:00.123Z")
       const row = (key: string, note: string | null) =>
@@ -88,10 +113,14 @@ describe("the snapshot's JSON", () => {
       const health = new ConsoleHealth({ readiness: new Readiness({ ready: false, reasons: ["store unavailable"], checks: [{ name: "supervisor", ok: false, detail: "boom" }] }), components: [], phase: "running", supervisorHealthy: false, supervisorError: "boom" })
       const rows = [row("a", null), row("b.*", "why\\nnot")]
       for (const snapshot of [
-        new ConsoleSnapshot({ store: "sqlite:/x \"y\"", now, rows, instances: [], health, history: [transition] }),
-        new ConsoleSnapshot({ store: "memory", now, rows: [...rows, row("c", "third")], instances: [], health, history: [] })
+        new ConsoleSnapshot({ store: "sqlite:/x \"y\"", now, rows, pending: 3, instances: [], health, history: [transition] }),
+        new ConsoleSnapshot({ store: "memory", now, rows: [...rows, row("c", "third")], pending: 0, instances: [], health, history: [] })
       ]) {
         expect(JSON.parse(snapshotJson(snapshot))).toEqual(Schema.encodeSync(ConsoleSnapshot)(snapshot))
       }
+      const changes = new RowsEvent({
+        changes: [new RowChange({ domain: "task", key: ActivityKey.make("a"), after: rows[0]!, cause: "replay" }), new RowChange({ domain: "event", key: ActivityKey.make("b.*"), after: null, cause: "store" })]
+      })
+      expect(JSON.parse(rowsJson(changes))).toEqual(Schema.encodeSync(RowsEvent)(changes))
     }))
 })

@@ -137,7 +137,8 @@ describe("the operator console in a browser", () => {
 
     const { page, errors } = await openConsole(browser, run.base)
 
-    expect(await page.textContent("#key-count")).toBe("10,000 keys")
+    // The first keys paint at once, the rest of the 10,000 follow.
+    await expect.poll(() => page.textContent("#key-count")).toBe("10,000 keys")
     expect(await page.locator("#key-rows tr").count()).toBe(50)
     expect(await page.textContent("#page-label")).toBe("page 1 of 200")
     await page.click("#page-next")

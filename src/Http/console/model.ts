@@ -56,6 +56,8 @@ export class ConsoleModel {
   readonly rows = new Map<string, Row>()
   instances: ReadonlyArray<Instance> = []
   health: Health | null = null
+  /** Rows of the last snapshot still to come (in `replay` row events): the listing is partial until 0. */
+  pending = 0
   history: ReadonlyArray<HistoryRow> = []
   /** Bumped on every change to rows or instances: derived listings are cached per version. */
   version = 0
@@ -72,6 +74,7 @@ export class ConsoleModel {
     this.offsetMs = Date.parse(snapshot.now) - receivedAt
     this.rows.clear()
     for (const row of snapshot.rows) this.rows.set(rowId(row.domain, row.key), row)
+    this.pending = snapshot.pending
     this.instances = snapshot.instances
     this.health = snapshot.health
     this.history = snapshot.history
@@ -80,6 +83,7 @@ export class ConsoleModel {
 
   applyRows(event: typeof RowsEvent.Encoded): void {
     for (const change of event.changes) {
+      if (change.cause === "replay" && this.pending > 0) this.pending--
       if (change.after === null) this.rows.delete(rowId(change.domain, change.key))
       else this.rows.set(rowId(change.domain, change.key), change.after)
     }

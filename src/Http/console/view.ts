@@ -59,9 +59,10 @@ export const renderKeys = (model: ConsoleModel, filter: KeyFilter, page: number,
   const current = Math.min(Math.max(0, page), pages - 1)
   const shown = keys.slice(current * PAGE_SIZE, (current + 1) * PAGE_SIZE)
   const total = model.keys().length
-  byId("key-count", HTMLParagraphElement).textContent = keys.length === total
+  const loading = model.pending > 0 ? `, ${model.pending.toLocaleString("en")} more loading…` : ""
+  byId("key-count", HTMLParagraphElement).textContent = (keys.length === total
     ? `${total.toLocaleString("en")} keys`
-    : `${keys.length.toLocaleString("en")} of ${total.toLocaleString("en")} keys match`
+    : `${keys.length.toLocaleString("en")} of ${total.toLocaleString("en")} keys match`) + loading
   byId("key-rows", HTMLTableSectionElement).replaceChildren(...shown.map((view) => {
     const { state, effective } = model.stateOf(view.domain, view.key, now)
     const row = view.row
