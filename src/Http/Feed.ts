@@ -15,6 +15,7 @@ import * as Clock from "effect/Clock"
 import * as DateTime from "effect/DateTime"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as PubSub from "effect/PubSub"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -110,6 +111,8 @@ export const makeFeed = Effect.gen(function*() {
   let instancesSeen = ""
   let currentHealth = healthOf(yield* health.current)
   let healthSeen = JSON.stringify(encodeHealth(currentHealth))
+  let healthReadAt = yield* Clock.currentTimeMillis
+  let healthWanted = false
   let history: ReadonlyArray<Transition> = []
   let historyStale = true
 
@@ -135,8 +138,6 @@ export const makeFeed = Effect.gen(function*() {
     yield* publish((id) => ({ _tag: "instances", id, body: new InstancesEvent({ now, instances: next }) }))
   })
 
-  let healthReadAt = 0
-  let healthWanted = true
   const readHealth = Effect.gen(function*() {
     const now = yield* Clock.currentTimeMillis
     if (!healthWanted && now - healthReadAt < HEALTH_EVERY_MS) return
@@ -161,11 +162,18 @@ export const makeFeed = Effect.gen(function*() {
     yield* publish((id) => ({ _tag: "history", id, body: new HistoryEvent({ transitions: added }) }))
   })
 
-  /** Brings instances, readiness and history up to date, publishing what changed; a store failure is logged and retried next round. */
-  const refresh = refreshing.withPermits(1)(
-    Effect.forEach([readHealth, readInstances, readHistory], (read) =>
-      read.pipe(Effect.catchAllCause((cause) => Effect.logWarning("Http.feed refresh failed", cause))), { discard: true })
-  )
+  /**
+   * Brings instances, readiness and history up to date, publishing what changed. A store failure leaves
+   * the last known state on the pages and is retried next round; it is logged when it starts and ends.
+   */
+  let failing = false
+  const refresh = refreshing.withPermits(1)(Effect.gen(function*() {
+    const failures = (yield* Effect.forEach([readHealth, readInstances, readHistory], Effect.exit)).filter(Exit.isFailure)
+    const [first] = failures
+    if (first !== undefined && !failing) yield* Effect.logWarning("Http.feed refresh failed; pages show the last known state", first.cause)
+    if (first === undefined && failing) yield* Effect.logInfo("Http.feed refresh recovered")
+    failing = first !== undefined
+  }))
 
   /** The whole state as a snapshot event (its first rows) and the replay events that complete it. */
   const snapshot = (id: number) =>
