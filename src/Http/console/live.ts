@@ -78,16 +78,38 @@ export interface Stream {
   readonly close: () => void
 }
 
+/** How long the page works through queued events before it lets the browser paint. */
+const SLICE_MS = 8
+
 export const openStream = (ticket: string | null, handlers: StreamHandlers): Stream => {
   const source = new EventSource(ticket === null ? "/events" : `/events?ticket=${encodeURIComponent(ticket)}`)
   handlers.status("connecting")
+  // The browser may hand over many events in one task (a snapshot's replay is megabytes): each is
+  // queued as it comes and worked through a slice at a time, so a frame can be painted in between.
+  // The snapshot itself is handled at once (it is small: the first keys) and drops what was queued
+  // before it.
+  const queue: Array<() => void> = []
+  let scheduled = false
+  const work = () => {
+    const until = performance.now() + SLICE_MS
+    while (queue.length > 0 && performance.now() < until) queue.shift()?.()
+    scheduled = queue.length > 0
+    if (scheduled) setTimeout(work, 0)
+  }
   const on = <A>(name: string, handle: (body: A) => void) =>
     source.addEventListener(name, (event) => {
       if (!(event instanceof MessageEvent) || typeof event.data !== "string") return
-      handle(JSON.parse(event.data) as A)
+      const data = event.data
+      queue.push(() => handle(JSON.parse(data) as A))
+      if (!scheduled) {
+        scheduled = true
+        setTimeout(work, 0)
+      }
     })
-  on("snapshot", (body: typeof ConsoleSnapshot.Encoded) => {
-    handlers.snapshot(body)
+  source.addEventListener("snapshot", (event) => {
+    if (!(event instanceof MessageEvent) || typeof event.data !== "string") return
+    queue.length = 0
+    handlers.snapshot(JSON.parse(event.data) as typeof ConsoleSnapshot.Encoded)
     handlers.status("live")
   })
   on("rows", handlers.rows)
@@ -95,5 +117,10 @@ export const openStream = (ticket: string | null, handlers: StreamHandlers): Str
   on("health", handlers.health)
   on("history", handlers.history)
   source.addEventListener("error", () => handlers.status(source.readyState === EventSource.CLOSED ? "refused" : "reconnecting"))
-  return { close: () => source.close() }
+  return {
+    close: () => {
+      queue.length = 0
+      source.close()
+    }
+  }
 }
