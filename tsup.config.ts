@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs"
+import { copyFileSync, existsSync, readFileSync } from "node:fs"
 import { defineConfig } from "tsup"
 
 /**
@@ -62,6 +62,21 @@ export default defineConfig([
     esbuildOptions: (options) => {
       options.packages = "external"
       options.chunkNames = "chunks/[name]-[hash]"
+    }
+  },
+  // The operator console (src/Http/console): one browser script and its stylesheet, plus the page
+  // and its icon copied as they are, into dist/console, which the package ships and `run` serves.
+  {
+    entry: { "console/app": "src/Http/console/app.ts" },
+    format: ["iife"],
+    outExtension: () => ({ js: ".js" }),
+    platform: "browser",
+    target: "es2022",
+    minify: true,
+    clean: false,
+    dts: false,
+    onSuccess: async () => {
+      for (const file of ["index.html", "icon.svg"]) copyFileSync(`src/Http/console/${file}`, `dist/console/${file}`)
     }
   }
 ])

@@ -1,82 +1,142 @@
 /**
- * The read-only HTTP probe server of `oneiric run`: `/healthz` (liveness), `/readyz` (readiness,
- * 503 with reasons), `/metrics` (Prometheus) and `/activity` (the `activity --json` report).
+ * The HTTP server of `oneiric run`: the probes (`/healthz`, `/readyz`, `/metrics`), the reads
+ * (`/activity`, `/api/history`, `/events`), the operator console at `/` and the write API
+ * (`POST /api/transitions`). Routes, access rules and the console's feed are in `Http/`.
+ *
+ * The server protects itself: headers must arrive within `headersTimeoutMs`, a whole request within
+ * `requestTimeoutMs`, an idle keep-alive connection is closed after `keepAliveTimeoutMs`, and at
+ * most `maxConnections` are open at once (more are refused as they arrive). The event streams are
+ * responses, so no timeout cuts them; they end when the server stops.
  */
-import * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServer from "@effect/platform/HttpServer"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Schema from "effect/Schema"
+import type * as Redacted from "effect/Redacted"
 import { createServer } from "node:http"
-import { ActivityQuery } from "./ActivityQuery.js"
-import type { RuntimeHealthSnapshot } from "./Domain/Health.js"
-import { ActivityReport } from "./Domain/Report.js"
-import { Metrics } from "./Metrics.js"
+import type { Server } from "node:http"
+import type { ActivityQuery } from "./ActivityQuery.js"
+import type { ActivityStore } from "./ActivityStore.js"
+import { ConfigResolver } from "./ConfigResolver.js"
+import { ListenFailed } from "./Domain/Errors.js"
+import type { ConfigError } from "./Domain/Errors.js"
+import type { HealthSnapshot } from "./HealthSnapshot.js"
+import { loadAdminToken, readsNeedToken } from "./Http/Access.js"
+import { defaultAssetsDir, loadAssets } from "./Http/Assets.js"
+import { warmUp } from "./Http/EventJson.js"
+import { makeFeed } from "./Http/Feed.js"
+import { makeApp } from "./Http/Router.js"
+import type { Instances } from "./Instances.js"
+import type { Lifecycle } from "./Lifecycle.js"
+import type { Metrics } from "./Metrics.js"
+import type { Operator } from "./Operator.js"
+import { Supervisor } from "./Supervisor.js"
 
-/** What `/readyz` answers; `checks` (with `?verbose`) lists every condition that was looked at. */
-export class Readiness extends Schema.Class<Readiness>("Readiness")({
-  ready: Schema.Boolean,
-  reasons: Schema.Array(Schema.String),
-  checks: Schema.optional(Schema.Array(Schema.Struct({ name: Schema.String, ok: Schema.Boolean, detail: Schema.NullOr(Schema.String) })))
-}) {}
+export { readinessOf } from "./Http/Probes.js"
+export { Readiness } from "./Http/Wire.js"
 
-/** `/readyz` from a health snapshot: its verdict, and the checks behind it for `?verbose`. */
-export const readinessOf = (snapshot: RuntimeHealthSnapshot): Readiness => {
-  const supervisor = snapshot.supervisor
-  const checks = [
-    { name: "supervisor", ok: !supervisor.enabled || (supervisor.running && supervisor.healthy), detail: supervisor.enabled ? supervisor.lastError : "disabled" },
-    { name: "phase", ok: supervisor.phase === "running", detail: supervisor.phase },
-    { name: "secrets", ok: snapshot.secrets.status === "ready", detail: snapshot.secrets.missing.length === 0 ? null : `missing: ${snapshot.secrets.missing.join(", ")}` },
-    ...Object.entries(snapshot.lifecycleState).flatMap(([domain, components]) =>
-      Object.entries(components).map(([key, health]) => ({ name: `component ${domain}/${key}`, ok: health.state !== "failed", detail: health.lastError ?? health.state }))
-    )
-  ]
-  return new Readiness({ ready: snapshot.ready, reasons: [...snapshot.readyReasons], checks })
+export interface ServerLimits {
+  /** The request line and headers must arrive within this (slowloris; a connection that sends nothing). */
+  readonly headersTimeoutMs: number
+  /** The whole request, body included, must arrive within this. */
+  readonly requestTimeoutMs: number
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveTimeoutMs: number
+  /** Connections open at once; more are closed as they arrive. */
+  readonly maxConnections: number
+  /** At shutdown, connections still open this long after the server stopped accepting are cut. */
+  readonly closeGraceMs: number
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 256,
+  closeGraceMs: 1_000
 }
 
 export interface HttpOptions {
-  readonly host: string
-  readonly port: number
-  /** The current readiness, with every check. */
-  readonly readiness: Effect.Effect<Readiness>
+  readonly limits?: Partial<ServerLimits> | undefined
+  /** Where the console's built files are (default: `dist/console` next to the program). */
+  readonly assetsDir?: string | undefined
+  /** The admin token (null: none); default: read from where the configuration says (`ONEIRIC_ADMIN_TOKEN`, a file). */
+  readonly adminToken?: Redacted.Redacted<string> | null | undefined
 }
 
-const json = <A, I>(schema: Schema.Schema<A, I>, value: A, status = 200) =>
-  Effect.map(Effect.orDie(Schema.encode(schema)(value)), (body) => HttpServerResponse.unsafeJson(body, { status }))
+type Requirements = ConfigResolver | Supervisor | ActivityStore | ActivityQuery | Operator | HealthSnapshot | Lifecycle | Instances | Metrics
 
-const router = (options: HttpOptions) =>
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/healthz", Effect.succeed(HttpServerResponse.unsafeJson({ status: "ok", pid: process.pid }))),
-    HttpRouter.get(
-      "/readyz",
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const verbose = new URL(request.url, "http://localhost").searchParams.has("verbose")
-        const readiness = yield* options.readiness
-        const body = verbose ? readiness : new Readiness({ ready: readiness.ready, reasons: readiness.reasons })
-        return yield* json(Readiness, body, readiness.ready ? 200 : 503)
-      })
-    ),
-    HttpRouter.get(
-      "/metrics",
-      Effect.flatMap(Metrics, (metrics) => Effect.map(metrics.render, (text) => HttpServerResponse.text(text, { contentType: "text/plain; version=0.0.4; charset=utf-8" })))
-    ),
-    HttpRouter.get(
-      "/activity",
-      Effect.flatMap(ActivityQuery, (query) => Effect.flatMap(query.report(), (report) => json(ActivityReport, report))).pipe(
-        Effect.catchTag("StoreUnavailable", (e) => Effect.succeed(HttpServerResponse.unsafeJson({ error: { tag: e._tag, message: e.message } }, { status: 503 })))
+/** How often Node looks for connections past their header or request deadline. */
+const CHECK_INTERVAL_MS = 250
+
+const makeServer = (limits: ServerLimits): Server => {
+  const server = createServer({
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: Math.min(CHECK_INTERVAL_MS, limits.headersTimeoutMs)
+  })
+  server.maxConnections = limits.maxConnections
+  // Node's header deadline starts with the first byte: a connection that sends nothing at all would
+  // stay open for ever. Give every connection until the header deadline to complete its first request.
+  const firstRequest = new WeakMap<object, NodeJS.Timeout>()
+  server.on("connection", (socket) => {
+    const timer = setTimeout(() => socket.destroy(), limits.headersTimeoutMs).unref()
+    firstRequest.set(socket, timer)
+    socket.once("close", () => clearTimeout(timer))
+  })
+  server.on("request", (request) => clearTimeout(firstRequest.get(request.socket)))
+  return server
+}
+
+/** One line naming the address and what to do about it. */
+const listenFailure = (host: string, port: number, cause: unknown): ListenFailed => {
+  const code = typeof cause === "object" && cause !== null && "code" in cause ? String(cause.code) : ""
+  const where = `${host}:${port}`
+  const message = code === "EADDRINUSE"
+    ? `cannot listen on ${where}: port ${port} is already in use on ${host} (choose another with --port, or stop what holds it)`
+    : code === "EACCES"
+    ? `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`
+    : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
+    ? `cannot listen on ${where}: ${host} is not an address of this machine (check --host)`
+    : `cannot listen on ${where}: ${cause instanceof Error ? cause.message : String(cause)}`
+  return new ListenFailed({ message, host, port })
+}
+
+/** Serves on the configured host and port for as long as the layer lives; logs the address it bound. */
+export const HttpLive = (options: HttpOptions = {}): Layer.Layer<HttpServer.HttpServer, ListenFailed | ConfigError, Requirements> =>
+  Layer.scoped(
+    HttpServer.HttpServer,
+    Effect.gen(function*() {
+      const config = yield* ConfigResolver
+      const { host, port } = config.http
+      const token = options.adminToken !== undefined ? options.adminToken : yield* loadAdminToken(config.httpAccess.adminToken, process.env)
+      const policy = { token, readsNeedToken: readsNeedToken(config.httpAccess.reads, host) }
+      const limits = { ...DEFAULT_LIMITS, ...options.limits }
+      const node = makeServer(limits)
+      const server = yield* NodeHttpServer.make(() => node, { host, port }).pipe(
+        Effect.mapError((error) => listenFailure(host, port, error.cause))
       )
-    )
-  )
-
-/** Serves the probes on `host:port` for as long as the layer lives; logs the address it bound. */
-export const HttpLive = (options: HttpOptions): Layer.Layer<never, never, Metrics | ActivityQuery> =>
-  HttpServer.serve(router(options)).pipe(
-    HttpServer.withLogAddress,
-    Layer.provide(NodeHttpServer.layer(createServer, { host: options.host, port: options.port })),
-    // A port already taken is an operator error, reported like one.
-    Layer.orDie
+      // Runs before the server's own close (finalizers run last-added first): stop idle connections
+      // now and cut the rest after the grace, so a stuck client cannot hold the shutdown.
+      yield* Effect.addFinalizer(() =>
+        Effect.sync(() => {
+          node.closeIdleConnections()
+          setTimeout(() => node.closeAllConnections(), limits.closeGraceMs).unref()
+        })
+      )
+      const feed = yield* makeFeed
+      // The rows' JSON ready before the first page asks (a page's first paint at 10,000 keys).
+      yield* Effect.forkScoped(Effect.flatMap(Supervisor, (supervisor) => warmUp(supervisor.snapshot())))
+      const assets = yield* Effect.either(loadAssets(options.assetsDir ?? defaultAssetsDir()))
+      if (assets._tag === "Left") yield* Effect.logWarning(`Http: the console is unavailable: ${assets.left}`)
+      yield* server.serve(makeApp({ policy, feed, assets }))
+      yield* Effect.logInfo(`Listening on ${HttpServer.formatAddress(server.address)}`).pipe(
+        Effect.annotateLogs({
+          reads: policy.readsNeedToken ? (token === null ? "closed" : "token") : "open",
+          writes: token === null ? "closed (no admin token)" : "token"
+        })
+      )
+      return server
+    })
   )

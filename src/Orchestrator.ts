@@ -1,6 +1,6 @@
 /**
  * The process lifecycle of `oneiric run`: build the orchestrator's Layers (MainLive) plus the HTTP
- * server and the demo, serve until SIGTERM/SIGINT, then shut down within the budget and return what
+ * server (probes, reads, console, write API) and the demo, serve until SIGTERM/SIGINT, then shut down within the budget and return what
  * had to be interrupted. Loaded only by `run`, so other commands start without the HTTP stack.
  */
 import * as Context from "effect/Context"
@@ -12,7 +12,7 @@ import * as Scope from "effect/Scope"
 import { ConfigResolver } from "./ConfigResolver.js"
 import { DemoLive } from "./Demo.js"
 import { HealthSnapshot } from "./HealthSnapshot.js"
-import { HttpLive, readinessOf } from "./Http.js"
+import { HttpLive } from "./Http.js"
 import { Lifecycle } from "./Lifecycle.js"
 import { OrchestratorFromConfig } from "./MainLive.js"
 import { Metrics } from "./Metrics.js"
@@ -36,11 +36,7 @@ export const orchestrate = (options: RunOptions) =>
     Effect.gen(function*() {
       const config = yield* ConfigResolver
       const scope = yield* Scope.make()
-      const served = Layer.mergeAll(
-        Layer.unwrapEffect(Effect.map(HealthSnapshot, (health) =>
-          HttpLive({ host: config.http.host, port: config.http.port, readiness: Effect.map(health.current, readinessOf) }))).pipe(Layer.provide(Metrics.layer)),
-        options.demo ? DemoLive : Layer.empty
-      )
+      const served = Layer.mergeAll(HttpLive().pipe(Layer.provide(Metrics.layer)), options.demo ? DemoLive : Layer.empty)
       // Built interruptibly: fibers inherit the region they are forked in, and the layer's background
       // fibers must stay interruptible for the scope to close.
       const context = yield* restore(Layer.buildWithScope(Layer.provideMerge(served, OrchestratorFromConfig()), scope)).pipe(

@@ -7,7 +7,7 @@ import * as Exit from "effect/Exit"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import { CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
-import type { ConfigError, DrainTimedOut, InvalidInput, StoreUnavailable, WorkInterrupted } from "../Domain/Errors.js"
+import type { ConfigError, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WorkInterrupted } from "../Domain/Errors.js"
 import { causeMessage } from "../Domain/Errors.js"
 import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
@@ -45,7 +45,7 @@ interface Outcome {
 }
 
 /** Every error a command can fail with; `reportExit` only accepts programs whose errors are all mapped here. */
-export type CommandError = InvalidInput | ConfigError | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
+export type CommandError = InvalidInput | ConfigError | ListenFailed | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
 
 /** The exit code of every error: the CLI owns this mapping, not the domain. */
 const outcomeOfError = (usageText: string) =>
@@ -53,6 +53,8 @@ const outcomeOfError = (usageText: string) =>
     Match.tags({
       InvalidInput: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
       ConfigError: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
+      // The address is the operator's choice (`--port`, `--host`, $PORT, settings): usage, like a bad option.
+      ListenFailed: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
       StoreUnavailable: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.storeUnavailable }),
       // These commands already printed their JSON report (the remaining counts, the reasons): one document on stdout.
       DrainTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),

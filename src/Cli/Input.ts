@@ -1,23 +1,24 @@
-/** Operator input → domain values, each failure one clear `InvalidInput` line (exit 2, nothing written). */
-import * as DateTime from "effect/DateTime"
+/**
+ * Operator input → domain values, each failure one clear `InvalidInput` line (exit 2, nothing written).
+ * The rules themselves are shared with the HTTP API (`Domain/TransitionInput.ts`); this file names
+ * the options and adds what only a command line has (a positional key, `user@host`).
+ */
+import type * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { parseDurationMs } from "../Domain/Duration.js"
 import { ActivityState, Note } from "../Domain/Activity.js"
-import { ActivityKey, CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
+import { ActivityKey } from "../Domain/ActivityKey.js"
 import { DomainFromInput } from "../Domain/Domain.js"
 import { InvalidInput } from "../Domain/Errors.js"
+import * as TransitionInput from "../Domain/TransitionInput.js"
 
-const decode = <A, I>(schema: Schema.Schema<A, I>, what: string) => (input: string) =>
-  Schema.decodeUnknown(schema)(input).pipe(
-    Effect.mapError((error) => {
-      const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
-      return new InvalidInput({ message: `invalid ${what}: ${first?.message ?? String(error)}` })
-    })
-  )
+/** How errors name a transition's fields on the command line. */
+export const FIELD_NAMES: TransitionInput.FieldNames = { domain: "--domain", key: "key", note: "--note", by: "--by", for: "--for", until: "--until" }
+
+const decode = TransitionInput.decodeField
 
 export const domain = decode(DomainFromInput, "--domain")
 export const note = decode(Note, "--note")
@@ -42,10 +43,7 @@ export const key = (positional: Option.Option<string>, option: Option.Option<str
 /** `--by`, defaulting to `user@host`. */
 export const actor = (by: Option.Option<string>) => {
   if (Option.isNone(by)) return Effect.succeed(defaultActor())
-  const value = by.value.trim()
-  return value.length === 0 || value.length > 256 || CONTROL_CHARACTERS.test(value)
-    ? Effect.fail(new InvalidInput({ message: "invalid --by: expected 1 to 256 characters without control characters" }))
-    : Effect.succeed(value)
+  return TransitionInput.actor(by.value, FIELD_NAMES.by)
 }
 
 const defaultActor = () => {
@@ -59,29 +57,8 @@ const defaultActor = () => {
 }
 
 /** The expiry from `--for DUR` or `--until TIME` (at most one), checked against `now`. */
-export const expiry = (forDuration: Option.Option<string>, until: Option.Option<string>, now: DateTime.Utc) => {
-  if (Option.isSome(forDuration) && Option.isSome(until)) {
-    return Effect.fail(new InvalidInput({ message: "--for and --until cannot be combined: give one" }))
-  }
-  if (Option.isSome(forDuration)) {
-    const ms = parseDurationMs(forDuration.value)
-    if (ms === undefined || ms <= 0) {
-      return Effect.fail(new InvalidInput({ message: `invalid --for ${JSON.stringify(forDuration.value)}: expected a positive duration such as 90s, 30m, 2h` }))
-    }
-    return Effect.succeed(DateTime.add(now, { millis: ms }))
-  }
-  if (Option.isSome(until)) {
-    const at = DateTime.make(until.value)
-    if (Option.isNone(at) || !/\d{4}-\d{2}-\d{2}/.test(until.value)) {
-      return Effect.fail(new InvalidInput({ message: `invalid --until ${JSON.stringify(until.value)}: expected an ISO 8601 time such as 2026-12-01T09:00:00Z` }))
-    }
-    if (!DateTime.greaterThan(at.value, now)) {
-      return Effect.fail(new InvalidInput({ message: `invalid --until ${until.value}: it is in the past` }))
-    }
-    return Effect.succeed(DateTime.toUtc(at.value))
-  }
-  return Effect.succeed(undefined)
-}
+export const expiry = (forDuration: Option.Option<string>, until: Option.Option<string>, now: DateTime.Utc) =>
+  TransitionInput.expiry(Option.getOrUndefined(forDuration), Option.getOrUndefined(until), now, FIELD_NAMES)
 
 /** `--limit N`: a positive whole number. */
 export const limit = (value: number) =>

@@ -12,6 +12,14 @@ export const supervisorInfoCommand = Command.make("supervisor-info", { json: Sha
   Effect.flatMap(ConfigResolver, (config) => print(json, ResolvedConfig, config.redacted(), describe)).pipe(withLayer(Layer.empty))
 ).pipe(Command.withDescription("Show the profile, the supervisor settings and who decided each, and the resolved paths"))
 
+/** Whether an admin token is set and where from; never its value. */
+const adminToken = (c: ResolvedConfig): string => {
+  const token = c.httpAccess.adminToken
+  if (token.from === "none") return "not set (the write API is closed)"
+  const where = token.from === "env" ? "ONEIRIC_ADMIN_TOKEN" : `file ${token.file}`
+  return `set (${where}, decided by ${c.decisions.adminToken})`
+}
+
 const describe = (c: ResolvedConfig): string => {
   const d = c.decisions
   const rows: ReadonlyArray<readonly [string, string]> = [
@@ -25,6 +33,8 @@ const describe = (c: ResolvedConfig): string => {
     ["inline_manifest_only", `${c.inlineManifestOnly} (decided by ${d.inlineManifestOnly})`],
     ["shutdown_timeout_ms", `${c.shutdownTimeoutMs} (decided by ${d.shutdownTimeoutMs})`],
     ["http", `${c.http.host}:${c.http.port}`],
+    ["http_reads", `${c.httpAccess.reads} (decided by ${d.httpReads})`],
+    ["admin_token", adminToken(c)],
     ["settings_file", c.paths.settingsFile ?? "- (none found)"],
     ["cache_dir", c.paths.cacheDir],
     ["activity_store", `${c.paths.activityStore} (${c.storeKind})`],

@@ -3,9 +3,8 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { RequestAction } from "../Domain/Activity.js"
-import { InvalidInput } from "../Domain/Errors.js"
 import { TransitionReport } from "../Domain/Report.js"
-import type { TransitionRequest } from "../Domain/Store.js"
+import { transitionRequest } from "../Domain/TransitionInput.js"
 import { OperatorLive } from "../MainLive.js"
 import { Operator } from "../Operator.js"
 import * as Input from "./Input.js"
@@ -27,15 +26,18 @@ export interface TransitionArgs {
 /** Every input checked before the store is opened: bad input writes nothing, not even a file. */
 export const validateTransition = (action: RequestAction, args: TransitionArgs) =>
   Effect.gen(function*() {
-    const domain = yield* Input.domain(args.domain)
     const key = yield* Input.key(args.positionalKey, args.key)
-    const note = Option.isSome(args.note) ? yield* Input.note(args.note.value) : undefined
-    const actor = yield* Input.actor(args.by)
-    const expiresAt = yield* Input.expiry(args.forDuration ?? Option.none(), args.until ?? Option.none(), yield* DateTime.now)
-    if (expiresAt !== undefined && action !== "pause" && action !== "drain") {
-      return yield* new InvalidInput({ message: `--for/--until set when a pause or drain ends; they do not apply to ${action}` })
+    const by = yield* Input.actor(args.by)
+    const fields = {
+      action,
+      domain: args.domain,
+      key,
+      note: Option.getOrUndefined(args.note),
+      by,
+      for: Option.getOrUndefined(args.forDuration ?? Option.none()),
+      until: Option.getOrUndefined(args.until ?? Option.none())
     }
-    return { domain, key, action, note, actor, source: "cli" as const, expiresAt } satisfies TransitionRequest
+    return yield* transitionRequest(fields, { names: Input.FIELD_NAMES, source: "cli", now: yield* DateTime.now })
   })
 
 export const runTransition = (action: RequestAction, args: TransitionArgs) =>

@@ -3,6 +3,7 @@
  * (so `ONEIRIC_PROFILE= oneiric …` clears it). A value that does not parse is an error naming the variable.
  */
 import * as Effect from "effect/Effect"
+import { AdminTokenSource, HttpReads } from "../Domain/Config.js"
 import { ConfigError } from "../Domain/Errors.js"
 import { DURATION_HINT, parseDurationMs } from "../Domain/Duration.js"
 import type { Overrides, Values } from "./Profiles.js"
@@ -32,6 +33,11 @@ const nonNegativeDuration = (raw: string) => {
   return ms !== undefined && ms >= 0 ? ms : undefined
 }
 const text = (raw: string) => raw
+const isHttpReads = (raw: string): raw is HttpReads => HttpReads.literals.some((r) => r === raw)
+const httpReads = (raw: string) => {
+  const value = raw.trim().toLowerCase()
+  return isHttpReads(value) ? value : undefined
+}
 
 const BOOLEAN_HINT = "is not a boolean (true|false|1|0|yes|no|on|off)"
 
@@ -62,6 +68,31 @@ const variable = <K extends keyof Values>(
   }
 })
 
+const ADMIN_TOKEN = "ONEIRIC_ADMIN_TOKEN"
+const ADMIN_TOKEN_FILE = "ONEIRIC_ADMIN_TOKEN_FILE"
+
+/**
+ * The admin token's variables record only where the token is: its value is read by the HTTP server,
+ * and no message ever quotes it. Giving both is an error, not a silent pick.
+ */
+const ADMIN_TOKEN_VARIABLES: ReadonlyArray<Variable> = [
+  {
+    name: ADMIN_TOKEN,
+    read: (_raw, out) => {
+      out.adminToken = new AdminTokenSource({ from: "env", file: null })
+      return undefined
+    }
+  },
+  {
+    name: ADMIN_TOKEN_FILE,
+    read: (raw, out) => {
+      if (out.adminToken !== undefined) return `${ADMIN_TOKEN} and ${ADMIN_TOKEN_FILE} are both set; set one`
+      out.adminToken = new AdminTokenSource({ from: "file", file: raw })
+      return undefined
+    }
+  }
+]
+
 const SUPERVISOR_ENABLED = "ONEIRIC_RUNTIME_SUPERVISOR__ENABLED"
 const SUPERVISOR_ENABLED_NESTED = "ONEIRIC_RUNTIME__SUPERVISOR__ENABLED"
 const POLL = "ONEIRIC_RUNTIME_SUPERVISOR__POLL_INTERVAL"
@@ -85,7 +116,9 @@ const VARIABLES: ReadonlyArray<Variable> = [
   variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "healthIntervalMs", positiveDuration, interval),
   variable("ONEIRIC_RUNTIME__HTTP__HOST", "httpHost", (raw) => raw.trim() || undefined, "is not a host name"),
   variable("PORT", "httpPort", parsePort, "is not a port (0-65535)"),
-  variable("ONEIRIC_RUNTIME__HTTP__PORT", "httpPort", parsePort, "is not a port (0-65535)")
+  variable("ONEIRIC_RUNTIME__HTTP__PORT", "httpPort", parsePort, "is not a port (0-65535)"),
+  variable("ONEIRIC_RUNTIME__HTTP__READS", "httpReads", httpReads, `is not one of ${HttpReads.literals.join(", ")}`),
+  ...ADMIN_TOKEN_VARIABLES
 ]
 
 const KNOWN = new Set(["ONEIRIC_PROFILE", "ONEIRIC_CONFIG", ...VARIABLES.map((v) => v.name)])

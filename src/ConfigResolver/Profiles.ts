@@ -1,7 +1,7 @@
 /**
  * The built-in profiles (DESIGN §5) and the flat value set every layer (profile < settings < env < option) fills in.
  */
-import { HttpConfig, ProfileDefaults, type ProfileName } from "../Domain/Config.js"
+import { type AdminTokenSource, HttpConfig, type HttpReads, ProfileDefaults, type ProfileName } from "../Domain/Config.js"
 
 export const PROFILE_NAMES: ReadonlyArray<ProfileName> = ["default", "serverless"]
 
@@ -52,6 +52,9 @@ export interface Values {
   readonly healthIntervalMs: number
   readonly httpHost: string
   readonly httpPort: number
+  readonly httpReads: HttpReads
+  /** Where the admin token comes from; a file path is raw here like every path. */
+  readonly adminToken: AdminTokenSource
   readonly cacheDir: string
   readonly activityStore: string
   readonly healthPath: string

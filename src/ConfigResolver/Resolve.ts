@@ -6,7 +6,7 @@
 import * as Effect from "effect/Effect"
 import * as path from "node:path"
 import {
-  ConfigPaths, type DecidedBy, Decisions, HttpConfig, type ProfileName, ResolvedConfig, storeKindOf
+  AdminTokenSource, ConfigPaths, type DecidedBy, Decisions, HttpAccess, HttpConfig, type ProfileName, ResolvedConfig, storeKindOf
 } from "../Domain/Config.js"
 import { ConfigError } from "../Domain/Errors.js"
 import { type Env, readEnv } from "./Env.js"
@@ -51,6 +51,8 @@ const chooseProfile = (
       message: `unknown profile ${JSON.stringify(name)} (from ${from}); expected one of: ${PROFILE_NAMES.join(", ")}`
     }))
 }
+
+const NO_ADMIN_TOKEN = new AdminTokenSource({ from: "none", file: null })
 
 interface Decided<A> { readonly value: A; readonly by: DecidedBy }
 
@@ -101,6 +103,9 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const hostFallback: Decided<string> = platformPort !== undefined && platformPort.trim() !== "" ? { value: "0.0.0.0", by: "env" } : byProfile(defaults.http.host)
     const host = pick("httpHost", hostFallback)
     const port = pick("httpPort", byProfile(defaults.http.port))
+    const reads = pick("httpReads", byProfile("auto" as const))
+    const token = pick("adminToken", byProfile(NO_ADMIN_TOKEN))
+    const adminToken = token.value.file === null ? token.value : new AdminTokenSource({ from: "file", file: path.resolve(cwd, token.value.file) })
     const cacheDir = pick("cacheDir", byProfile(DEFAULT_CACHE_DIR))
     const cache = path.resolve(cwd, cacheDir.value)
     // Derived defaults are decided by whoever decided the cache dir they live in.
@@ -127,6 +132,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
       shutdownTimeoutMs: shutdown.value,
       healthIntervalMs: healthInterval.value,
       http: new HttpConfig({ host: host.value, port: port.value }),
+      httpAccess: new HttpAccess({ adminToken, reads: reads.value }),
       paths: new ConfigPaths({
         cacheDir: cache,
         activityStore: activityStore,
@@ -145,6 +151,8 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
         healthIntervalMs: healthInterval.by,
         httpHost: host.by,
         httpPort: port.by,
+        httpReads: reads.by,
+        adminToken: token.by,
         cacheDir: cacheDir.by,
         activityStore: store.by,
         healthPath: health.by

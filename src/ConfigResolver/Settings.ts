@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { parse, TomlError } from "smol-toml"
-import { RuntimeSupervisorSettings } from "../Domain/Config.js"
+import { AdminTokenSource, HttpReads, RuntimeSupervisorSettings } from "../Domain/Config.js"
 import { ConfigError } from "../Domain/Errors.js"
 import { DURATION_HINT, parseDurationMs } from "../Domain/Duration.js"
 import type { Overrides } from "./Profiles.js"
@@ -116,6 +116,8 @@ const reader = (file: string) => {
     boolean: typed("a boolean", (v) => (typeof v === "boolean" ? v : undefined)),
     positiveDuration: typed(`a positive duration (${DURATION_HINT})`, duration(1)),
     duration: typed(`a non-negative duration (${DURATION_HINT})`, duration(0)),
+    reads: typed(`one of ${HttpReads.literals.map((r) => JSON.stringify(r)).join(", ")}`,
+      (v) => HttpReads.literals.find((r) => r === v)),
     port: typed("an integer port (0-65535)",
       (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65_535 ? v : undefined)),
     names: typed("an array of secret names",
@@ -148,9 +150,12 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
       nested = yield* r.section(runtime, "supervisor")
       const http = yield* r.section(runtime, "http")
       if (http !== undefined) {
-        yield* r.onlyKeys(http, ["host", "port"])
+        yield* r.onlyKeys(http, ["host", "port", "reads", "admin_token_file"])
         assign(values, "httpHost", (yield* r.string(http, "host"))?.trim())
         assign(values, "httpPort", yield* r.port(http, "port"))
+        assign(values, "httpReads", yield* r.reads(http, "reads"))
+        const tokenFile = yield* r.string(http, "admin_token_file")
+        if (tokenFile !== undefined) values.adminToken = new AdminTokenSource({ from: "file", file: tokenFile })
       }
     }
 

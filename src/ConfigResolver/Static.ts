@@ -3,7 +3,7 @@
  */
 import * as path from "node:path"
 import {
-  ConfigPaths, Decisions, type ResolvedConfigFields, ResolvedConfig, SecretsStatus, storeKindOf
+  AdminTokenSource, ConfigPaths, Decisions, HttpAccess, type ResolvedConfigFields, ResolvedConfig, SecretsStatus, storeKindOf
 } from "../Domain/Config.js"
 import {
   DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_STORE_FILE, PROFILES
@@ -38,6 +38,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     shutdownTimeoutMs: p.shutdownTimeoutMs,
     healthIntervalMs: p.healthIntervalMs,
     http: p.http,
+    httpAccess: new HttpAccess({ adminToken: new AdminTokenSource({ from: "none", file: null }), reads: "auto" }),
     paths,
     storeKind: storeKindOf(paths.activityStore),
     secrets: new SecretsStatus({
@@ -46,7 +47,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     decisions: new Decisions({
       supervisorEnabled: "profile", pollIntervalMs: "profile", watchersEnabled: "profile",
       remoteEnabled: "profile", inlineManifestOnly: "profile", shutdownTimeoutMs: "profile", healthIntervalMs: "profile",
-      httpHost: "profile", httpPort: "profile", cacheDir: "profile", activityStore: "profile",
+      httpHost: "profile", httpPort: "profile", httpReads: "profile", adminToken: "profile", cacheDir: "profile", activityStore: "profile",
       healthPath: "profile"
     }),
     ...overrides

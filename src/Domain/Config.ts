@@ -24,6 +24,31 @@ export class HttpConfig extends Schema.Class<HttpConfig>("HttpConfig")({
   port: Schema.Int
 }) {}
 
+/**
+ * Who may read the console and the reads (`/`, `/events`, `/activity`, `/api/history`): `auto` (the
+ * default) leaves them open on a loopback address and asks for the admin token on any other; `open`
+ * and `token` decide it whatever the address. Probes are always open; writes always need the token.
+ */
+export const HttpReads = Schema.Literal("auto", "open", "token")
+export type HttpReads = typeof HttpReads.Type
+
+/**
+ * Where the admin token comes from, never its value (it is read by the HTTP server when `run` starts):
+ * `env` is `ONEIRIC_ADMIN_TOKEN`, `file` a file named by a setting (a mounted secret), `none` leaves
+ * the write API closed (403) and the console read-only.
+ */
+export class AdminTokenSource extends Schema.Class<AdminTokenSource>("AdminTokenSource")({
+  from: Schema.Literal("env", "file", "none"),
+  /** The file, for `from: "file"` (absolute). */
+  file: Schema.NullOr(Schema.String)
+}) {}
+
+/** The HTTP server's access rules (see `docs/console.md`). */
+export class HttpAccess extends Schema.Class<HttpAccess>("HttpAccess")({
+  adminToken: snake(AdminTokenSource, "admin_token"),
+  reads: HttpReads
+}) {}
+
 /** The values a profile starts from, before the settings file, the environment and the CLI options. */
 export class ProfileDefaults extends Schema.Class<ProfileDefaults>("ProfileDefaults")({
   supervisorEnabled: snake(Schema.Boolean, "supervisor_enabled"),
@@ -57,6 +82,8 @@ export class Decisions extends Schema.Class<Decisions>("Decisions")({
   healthIntervalMs: snake(DecidedBy, "health_interval_ms"),
   httpHost: snake(DecidedBy, "http_host"),
   httpPort: snake(DecidedBy, "http_port"),
+  httpReads: snake(DecidedBy, "http_reads"),
+  adminToken: snake(DecidedBy, "admin_token"),
   cacheDir: snake(DecidedBy, "cache_dir"),
   activityStore: snake(DecidedBy, "activity_store"),
   healthPath: snake(DecidedBy, "health_path")
@@ -97,6 +124,7 @@ export class ResolvedConfig extends Schema.Class<ResolvedConfig>("ResolvedConfig
   /** How often the health snapshot is rewritten when nothing changes. */
   healthIntervalMs: snake(Schema.Number, "health_interval_ms"),
   http: HttpConfig,
+  httpAccess: snake(HttpAccess, "http_access"),
   paths: ConfigPaths,
   storeKind: snake(StoreKind, "store_kind"),
   secrets: SecretsStatus,

@@ -22,6 +22,13 @@ export class StoreUnavailable extends Schema.TaggedError<StoreUnavailable>()("St
   store: Schema.String
 }) {}
 
+/** `oneiric run` could not listen where it was told to (port in use, address not on this host, no permission). */
+export class ListenFailed extends Schema.TaggedError<ListenFailed>()("ListenFailed", {
+  message: Schema.String,
+  host: Schema.String,
+  port: Schema.Number
+}) {}
+
 /** `oneiric run` spent its shutdown budget and interrupted work still running. */
 export class WorkInterrupted extends Schema.TaggedError<WorkInterrupted>()("WorkInterrupted", {
   message: Schema.String,

@@ -2,46 +2,14 @@
  * `oneiric run` as a real process (the bundled bin): readiness, drain, SIGTERM, the final snapshot,
  * the exit codes, and a snapshot that is never torn. Needs the build (`npm test` builds first).
  */
-import { spawn } from "node:child_process"
-import type { ChildProcess } from "node:child_process"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { tempDir } from "../helpers.js"
-import { BIN, eventually, oneiric, oneiricAsync } from "./worker.js"
+import { killRuns, startRun } from "./runProcess.js"
+import { eventually, oneiric, oneiricAsync } from "./worker.js"
 
-interface Running {
-  readonly child: ChildProcess
-  readonly base: string
-  readonly exited: Promise<number | null>
-  readonly log: () => string
-}
-
-const running: Array<Running> = []
-afterEach(() => {
-  for (const r of running.splice(0)) r.child.kill("SIGKILL")
-})
-
-/** Starts `oneiric run` on a free port and waits until it listens. */
-const startRun = async (cache: string, args: ReadonlyArray<string> = [], env: Record<string, string> = {}): Promise<Running> => {
-  const child = spawn(process.execPath, [BIN, "--cache-dir", cache, "run", "--port", "0", ...args], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let log = ""
-  child.stderr!.on("data", (c) => (log += c))
-  child.stdout!.on("data", (c) => (log += c))
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)))
-  let base = ""
-  await eventually(async () => {
-    const match = /Listening on (http:\/\/[^"\s]+)/.exec(log)
-    if (match) base = match[1]!
-    return base !== ""
-  }, 10_000)
-  const r = { child, base, exited, log: () => log }
-  running.push(r)
-  return r
-}
+afterEach(killRuns)
 
 const get = async (url: string) => {
   const response = await fetch(url)
