@@ -24,7 +24,7 @@ import { Terminal } from "./Cli/Terminal.js"
 export const VERSION = "0.1.0"
 
 export const commandTree = rootCommand.pipe(
-  Command.withDescription("pause, drain and resume units of work; see what the supervisor enforces"),
+  Command.withDescription("pause, drain and resume units of work"),
   Command.withSubcommands([activityCommand, pauseCommand, drainCommand, resumeCommand, healthCommand, supervisorInfoCommand, runCommand])
 )
 

@@ -5,20 +5,23 @@
  * abandoned as soon as it cannot come within the limit — 100,000 stored keys take milliseconds.
  */
 
-/** The most edits a suggestion may be away: 1 for short words, up to 2, never a third of the word or more. */
-export const maxEditsFor = (word: string): number => Math.min(2, Math.max(1, Math.floor(word.length / 3)))
+/** The most edits a suggestion may be away: none for one or two characters, 1 for short words, at most 2. */
+export const maxEditsFor = (word: string): number => (word.length <= 2 ? 0 : Math.min(2, Math.max(1, Math.floor(word.length / 3))))
 
-/**
- * The edit distance between `a` and `b` if it is at most `limit`, else `limit + 1`. Compared as
- * given: lower-case both first for a case-insensitive distance.
- */
+/** ASCII letters compared without case (keys and option names are ASCII; anything else as is). */
+const fold = (code: number) => (code >= 65 && code <= 90 ? code | 0x20 : code)
+
+/** The edit distance between `a` and `b`, ignoring ASCII case, if it is at most `limit`; else `limit + 1`. */
+/** Three rows of the table, reused from call to call: comparing 100,000 keys allocates nothing. */
+let rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)]
+
 export const distanceWithin = (a: string, b: string, limit: number): number => {
   if (Math.abs(a.length - b.length) > limit) return limit + 1
   if (a === b) return 0
   const width = b.length + 1
-  let older = new Array<number>(width).fill(0)
-  let previous = Array.from({ length: width }, (_, j) => j)
-  let current = new Array<number>(width).fill(0)
+  if (rows[0].length < width) rows = [new Int32Array(width * 2), new Int32Array(width * 2), new Int32Array(width * 2)]
+  let [older, previous, current] = rows
+  for (let j = 0; j < width; j++) previous[j] = j
   for (let i = 1; i <= a.length; i++) {
     current[0] = i
     let rowMin = i
@@ -27,9 +30,9 @@ export const distanceWithin = (a: string, b: string, limit: number): number => {
     const to = Math.min(b.length, i + limit)
     if (from > 1) current[from - 1] = limit + 1
     for (let j = from; j <= to; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1
+      const cost = fold(a.charCodeAt(i - 1)) === fold(b.charCodeAt(j - 1)) ? 0 : 1
       let d = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost)
-      if (i > 1 && j > 1 && a.charCodeAt(i - 1) === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1)) {
+      if (i > 1 && j > 1 && fold(a.charCodeAt(i - 1)) === fold(b.charCodeAt(j - 2)) && fold(a.charCodeAt(i - 2)) === fold(b.charCodeAt(j - 1))) {
         d = Math.min(d, older[j - 2]! + 1)
       }
       current[j] = d
@@ -56,7 +59,7 @@ export interface SuggestOptions {
 
 /**
  * The candidates nearest to `word`, nearest first (ties in the candidates' order); a candidate that
- * differs only in case counts as nearest. Never `word` itself.
+ * differs only in (ASCII) case counts as nearest. Never `word` itself.
  */
 export const suggest = <S extends string>(word: string, candidates: Iterable<S>, options: SuggestOptions = {}): Array<S> => {
   const maxEdits = options.maxEdits ?? maxEditsFor(word)
@@ -67,7 +70,7 @@ export const suggest = <S extends string>(word: string, candidates: Iterable<S>,
   for (const candidate of candidates) {
     order++
     if (candidate === word) continue
-    const distance = distanceWithin(lower, candidate.toLowerCase(), maxEdits)
+    const distance = distanceWithin(word, candidate, maxEdits)
     if (distance <= maxEdits) found.push({ candidate, distance, order })
     else if (options.prefixes === true && lower.length >= 3 && candidate.toLowerCase().startsWith(lower)) prefixed.push(candidate)
   }

@@ -16,17 +16,17 @@ import { ConfigLive } from "../MainLive.js"
 const rootOptions = {
   config: Options.text("config").pipe(
     Options.withPseudoName("FILE"),
-    Options.withDescription("Settings file (default: $ONEIRIC_CONFIG, else ./settings.toml if present)"),
+    Options.withDescription("Settings file (default: $ONEIRIC_CONFIG, ./settings.toml)"),
     Options.optional
   ),
   profile: Options.text("profile").pipe(
     Options.withPseudoName("NAME"),
-    Options.withDescription("default | serverless (default: $ONEIRIC_PROFILE, else default)"),
+    Options.withDescription("default | serverless (default: $ONEIRIC_PROFILE or default)"),
     Options.optional
   ),
   cacheDir: Options.text("cache-dir").pipe(
     Options.withPseudoName("DIR"),
-    Options.withDescription("Where the store and the health snapshot live (default: $ONEIRIC_CACHE_DIR, else ./.oneiric_cache)"),
+    Options.withDescription("Where the store and health snapshot are (default: $ONEIRIC_CACHE_DIR, else ./.oneiric_cache)"),
     Options.optional
   )
 }

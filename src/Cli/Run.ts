@@ -55,4 +55,4 @@ export const runCommand = Command.make("run", options, (args) =>
     if (outcome.interrupted > 0) {
       return yield* new WorkInterrupted({ message: `shutdown budget spent: ${outcome.interrupted} unit(s) of work still running were interrupted`, interrupted: outcome.interrupted })
     }
-  })).pipe(Command.withDescription("Run the supervisor, the health snapshot writer and the HTTP probes"))
+  })).pipe(Command.withDescription("Run the supervisor, health snapshot writer and HTTP probes"))

@@ -11,7 +11,7 @@ import { storePresence } from "./StorePresence.js"
 
 export const supervisorInfoCommand = Command.make("supervisor-info", { json: Shared.json }, ({ json }) =>
   Effect.flatMap(ConfigResolver, (config) => print(json, ResolvedConfig, config.redacted(), describe)).pipe(withLayer(Layer.empty))
-).pipe(Command.withDescription("Show the resolved configuration and who decided each value"))
+).pipe(Command.withDescription("Show the resolved configuration and who decided it"))
 
 const describe = (c: ResolvedConfig): string => {
   const d = c.decisions

@@ -49,8 +49,8 @@ export const ActivityState = Schema.Literal("accepting", "paused", "draining", "
 export type ActivityState = typeof ActivityState.Type
 
 /**
- * What an operator (or an expiry) did to a row. `note` only appears for a write by the Python original
- * that changed the note alone (its writes are recorded with the action their flags amount to).
+ * What an operator (or an expiry) did to a row. Writes by the Python original are recorded with the
+ * action their flags amount to; `note` is one that leaves the key neither paused nor draining.
  */
 export const TransitionAction = Schema.Literal("pause", "drain", "resume", "clear-pause", "clear-drain", "expired", "note")
 export type TransitionAction = typeof TransitionAction.Type
