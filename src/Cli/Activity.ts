@@ -61,7 +61,10 @@ export const activityCommand = Command.make("activity", options, (args) =>
         const near = key !== undefined && domain !== undefined && report.totals.entries === 0 && state === undefined
           ? yield* Effect.flatMap(ActivityStore, (store) => nearKeys(store, domain, key))
           : []
-        yield* print(args.json, ActivityReport, report, (r) => describeActivity(r) + (near.length === 0 ? "" : `\nNo row for ${domain}/${key}${didYouMean(near)}`))
+        yield* print(args.json, ActivityReport, report, (r) =>
+          key !== undefined && r.totals.entries === 0
+            ? `No ${state === undefined ? "row" : `${state} row`} for ${domain === undefined ? "" : `${domain}/`}${key} in ${r.store}${didYouMean(near)}`
+            : describeActivity(r))
       }).pipe(Effect.provide(QueryLive))
     }).pipe(withLayer(Layer.empty))
   })).pipe(Command.withDescription("List what is paused, draining or noted, or the history"))

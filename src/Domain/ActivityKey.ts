@@ -17,23 +17,28 @@ export const KEY_CHARACTERS_HINT = "letters, digits and . _ - : / @"
 /** The first character of `s` outside the key character set (a code point, so an emoji shows whole). */
 const firstForeign = (s: string): string | undefined => [...s].find((c) => !KEY_CHARACTERS.test(c))
 
-const shown = (c: string) =>
-  CONTROL_CHARACTERS.test(c) || c === " " ? `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}` : JSON.stringify(c)
+const NAMED: Readonly<Record<string, string>> = { " ": "a space", "\t": "a tab" }
 
-/** Why `s` is not a key, or undefined when it is one. */
-export const keyProblem = (s: string): string | undefined => {
-  if (s.length === 0) return "key must not be empty"
-  if (s.length > MAX_KEY_LENGTH) return `key is ${s.length} characters; at most ${MAX_KEY_LENGTH} allowed`
-  if (s.startsWith("-")) return `${JSON.stringify(s)} looks like an option, not a key: a key cannot start with "-"`
-  if (s.includes("*")) {
-    if (!isWildcardPattern(s)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(s)})`
-    if (s === "*") return undefined
-    s = s.slice(0, -2)
+const shown = (c: string) => {
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`
+  return NAMED[c] !== undefined ? `${code} (${NAMED[c]})` : CONTROL_CHARACTERS.test(c) ? code : JSON.stringify(c)
+}
+
+/** Why `key` is not a key, or undefined when it is one. */
+export const keyProblem = (key: string): string | undefined => {
+  if (key.length === 0) return "key must not be empty"
+  if (key.length > MAX_KEY_LENGTH) return `key is ${key.length} characters; at most ${MAX_KEY_LENGTH} allowed`
+  if (key.startsWith("-")) return `${JSON.stringify(key)} looks like an option, not a key: a key cannot start with "-"`
+  let plain = key
+  if (key.includes("*")) {
+    if (!isWildcardPattern(key)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(key)})`
+    if (key === "*") return undefined
+    plain = key.slice(0, -2)
   }
-  const foreign = firstForeign(s)
+  const foreign = firstForeign(plain)
   if (foreign === undefined) return undefined
-  if (CONTROL_CHARACTERS.test(foreign)) return "key must not contain control characters"
-  return `key ${JSON.stringify(s)} contains ${shown(foreign)}: keys use ${KEY_CHARACTERS_HINT} (and "*" or a final ".*" for a wildcard)`
+  if (CONTROL_CHARACTERS.test(foreign) && foreign !== "\t") return "key must not contain control characters"
+  return `${JSON.stringify(key)} contains ${shown(foreign)}; keys use ${KEY_CHARACTERS_HINT}, and "*" or a final ".*" for a wildcard`
 }
 
 /**

@@ -10,16 +10,10 @@ import { GUIDES } from "../../src/Cli/Guide.js"
 import { colorWanted } from "../../src/Cli/Terminal.js"
 import { runCli, runCliOn } from "../cliHarness.js"
 import { tempDir } from "../helpers.js"
+import { shellWords } from "../shell.js"
 
 const ANSI = /\u001b\[/
 
-/** Splits a documented command line into words as a POSIX shell would (quotes only; no expansions). */
-export const shellWords = (line: string): Array<string> => {
-  const words: Array<string> = []
-  const pattern = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g
-  for (const match of line.matchAll(pattern)) words.push(match[1]?.replace(/\\(.)/g, "$1") ?? match[2] ?? match[3]!)
-  return words
-}
 
 describe("oneiric --help", () => {
   it.live("fits one screen (24 lines of 80 columns) and names every command with a real description", () =>

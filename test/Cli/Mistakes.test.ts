@@ -47,8 +47,8 @@ describe("a mistake does not look like success", () => {
       expect((yield* runCli("--cache-dir", dir, "resume", "--domain", "task", "--key", "zzz")).stdout).not.toContain("did you mean")
       expect((yield* runCli("--cache-dir", dir, "resume", "--domain", "event", "--key", "reprots.daily")).stdout).not.toContain("did you mean")
       // activity --key with nothing found suggests too.
-      expect((yield* runCli("--cache-dir", dir, "activity", "--domain", "task", "--key", "reports.weekyl")).stdout).toContain(
-        "No row for task/reports.weekyl (did you mean reports.weekly?)"
+      expect((yield* runCli("--cache-dir", dir, "activity", "--domain", "task", "--key", "reports.weekyl")).stdout).toMatch(
+        /^No row for task\/reports\.weekyl in sqlite:\S+ \(did you mean reports\.weekly\?\)$/
       )
     }))
 
