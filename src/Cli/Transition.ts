@@ -1,8 +1,10 @@
 /** pause / drain / resume: validate everything, then one store transition (or a preview). */
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ActivityStore } from "../ActivityStore.js"
+import { ConfigResolver } from "../ConfigResolver.js"
 import type { RequestAction } from "../Domain/Activity.js"
 import { isWildcard } from "../Domain/ActivityKey.js"
 import { InvalidInput } from "../Domain/Errors.js"
@@ -15,6 +17,7 @@ import * as Input from "./Input.js"
 import { nearKeys } from "./NearKeys.js"
 import { print } from "./Output.js"
 import { withLayer } from "./Root.js"
+import { storePresence } from "./StorePresence.js"
 
 export interface TransitionArgs {
   readonly domain: string
@@ -54,10 +57,18 @@ export const transition = (request: TransitionRequest, dryRun: boolean) =>
     return near.length === 0 ? report : new TransitionReport({ ...report, didYouMean: near })
   })
 
+/** A dry run against no store: previewed on an empty in-memory store, so that nothing is created. */
+const EmptyPreview = Operator.layer.pipe(Layer.provideMerge(ActivityStore.layerMemory))
+
 export const runTransition = (action: RequestAction, args: TransitionArgs) =>
   Effect.gen(function*() {
     const request = yield* validateTransition(action, args)
-    const report = yield* transition(request, args.dryRun).pipe(withLayer(OperatorLive))
+    const report = yield* Effect.gen(function*() {
+      const presence = storePresence(yield* ConfigResolver)
+      if (!args.dryRun || presence.present) return yield* transition(request, args.dryRun).pipe(Effect.provide(OperatorLive))
+      const preview = yield* transition(request, true).pipe(Effect.provide(EmptyPreview))
+      return new TransitionReport({ ...preview, store: presence.describe })
+    }).pipe(withLayer(Layer.empty))
     yield* print(args.json, TransitionReport, report, describeTransition)
   })
 

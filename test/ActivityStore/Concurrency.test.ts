@@ -75,7 +75,8 @@ describe("two processes on one SQLite store", () => {
         const store = yield* ActivityStore
         const history: ReadonlyArray<Transition> = [...(yield* store.history({ limit: 10_000 }))].reverse()
         expect(history).toHaveLength(a.length + b.length)
-        expect(a.length + b.length).toBeGreaterThan(PER_PROCESS)
+        // About half the random transitions change something (the rest, e.g. resuming a default row, write nothing).
+        expect(a.length + b.length).toBeGreaterThan(PER_PROCESS / 2)
         expect(tally(history.filter((t) => t.actor === "proc-a"))).toEqual(tally(a))
         expect(tally(history.filter((t) => t.actor === "proc-b"))).toEqual(tally(b))
         // Both processes really interleaved.

@@ -61,6 +61,17 @@ describe("no store at the path", () => {
       expect(fs.readdirSync(cwd)).toEqual([])
     }))
 
+  it.live("--dry-run is a read: it previews against the empty state and creates nothing", () =>
+    Effect.gen(function*() {
+      const parent = tempDir()
+      const cache = path.join(parent, "cache")
+      const dry = yield* runCli("--cache-dir", cache, "pause", "--domain", "task", "--key", "a", "--dry-run", "--json")
+      expect(dry.code).toBe(0)
+      expect(parsed(dry)).toMatchObject({ dry_run: true, changed: true, before: null, store: `sqlite:${path.join(cache, "domain_activity.sqlite")}`, effective: { state: "paused" } })
+      expect((yield* runCli("--cache-dir", cache, "resume", "--domain", "task", "--key", "a", "--dry-run")).stdout).toContain("task/a was not paused or draining: nothing would change")
+      expect(fs.readdirSync(parent)).toEqual([])
+    }))
+
   it.live("once a write has created it, activity --json says store_present: true", () =>
     Effect.gen(function*() {
       const cache = path.join(tempDir(), "cache")
