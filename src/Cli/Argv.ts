@@ -45,18 +45,18 @@ class Invalid {
 
 const unknownOption = (table: CommandTable, command: CommandInfo | undefined, token: string): Invalid => {
   const [name] = token.split("=", 1) as [string]
+  const subject = command === undefined ? "oneiric" : `oneiric ${command.name}`
   if (!name.startsWith("--")) {
     // A short option: one letter, nothing to be near. A key typed where an option goes is the usual cause.
     const where = command === undefined ? "" : `, but ${command.name} has no option ${name}`
     const key = command?.args.some((a) => a.name === "KEY") === true ? ` (a key cannot start with "-")` : ""
-    return new Invalid(`${name} looks like an option${where}${key}; see oneiric ${command?.name ?? ""}${command === undefined ? "" : " "}--help`)
+    return new Invalid(`${name} looks like an option${where}${key}; see ${subject} --help`)
   }
   const candidates = allNames([...(command?.options ?? []), ...rootOptionsOf(table), { name: "--help", aliases: [], takesValue: false, placeholder: "", description: "" }])
   const near = suggest(name, candidates, { prefixes: true, limit: 2 })
   if (near.length > 0) return new Invalid(`unknown option ${name}${didYouMean(near)}`)
   const elsewhere = table.commands.filter((c) => c !== command && c.options.some((o) => o.name === name)).map((c) => c.name)
   const owner = elsewhere.length === 0 ? "" : ` (${name} is an option of ${elsewhere.join(", ")})`
-  const subject = command === undefined ? "oneiric" : `oneiric ${command.name}`
   return new Invalid(`unknown option ${name} for ${subject}${owner}; see ${subject} --help`)
 }
 
@@ -84,6 +84,15 @@ export const parseInvocation = (table: CommandTable, args: ReadonlyArray<string>
   let helpWanted = false
   let helpWord = false
   let positionals = 0
+  const positional = (token: string) => {
+    positionals++
+    if (helpWanted || helpWord) return
+    if (positionals > command!.args.length) {
+      const takes = command!.args.length === 0 ? "takes no arguments" : `takes ${command!.args.map((a) => a.name).join(" ")} once`
+      throw new Invalid(`unexpected argument ${JSON.stringify(token)}: oneiric ${command!.name} ${takes}`)
+    }
+    rest.push(token)
+  }
   /** Each option once: a repeat with the same value is dropped, a different value is a mistake. */
   const given = new Map<string, string>()
   const once = (option: OptionInfo, value: string) => {
@@ -100,10 +109,7 @@ export const parseInvocation = (table: CommandTable, args: ReadonlyArray<string>
       const token = args[i]!
       if (token === "--") {
         if (command === undefined) throw new Invalid(`"--" must follow a command`)
-        for (const arg of args.slice(i + 1)) {
-          positionals++
-          rest.push(arg)
-        }
+        for (const arg of args.slice(i + 1)) positional(arg)
         break
       }
       if (HELP.includes(token)) {
@@ -130,9 +136,13 @@ export const parseInvocation = (table: CommandTable, args: ReadonlyArray<string>
           if (once(option, "")) (rootOption === undefined ? rest : root).push(option.name)
           continue
         }
-        const value = valueOf(option, inline, args[i + 1], (t) => findOption(roots, t) !== undefined || (command !== undefined && findOption(command.options, t) !== undefined))
+        const value = valueOf(option, inline, args[i + 1], (t) =>
+          HELP.includes(t) || findOption(roots, t) !== undefined || (command !== undefined && findOption(command.options, t) !== undefined))
         if (value instanceof Invalid) throw value
         if (inline === undefined) i++
+        if (option.integer === true && !/^-?\d+$/.test(value)) {
+          throw new Invalid(`invalid ${option.name} ${JSON.stringify(value)}: expected a whole number`)
+        }
         if (option.name === "--log-level" && !LOG_LEVELS.some((l) => l === value)) {
           throw new Invalid(`invalid --log-level ${JSON.stringify(value)}: expected one of ${LOG_LEVELS.join(", ")}`)
         }
@@ -148,24 +158,23 @@ export const parseInvocation = (table: CommandTable, args: ReadonlyArray<string>
         if (command === undefined) throw unknownCommand(table, token)
         continue
       }
-      positionals++
-      if (helpWanted || helpWord) continue
-      if (positionals > command.args.length) {
-        const takes = command.args.length === 0 ? "takes no arguments" : `takes ${command.args.map((a) => a.name).join(" ")} once`
-        throw new Invalid(`unexpected argument ${JSON.stringify(token)}: oneiric ${command.name} ${takes}`)
-      }
-      rest.push(token)
+      positional(token)
     }
   } catch (error) {
-    if (error instanceof Invalid) return { _tag: "Invalid", message: error.message, command }
-    throw error
+    if (!(error instanceof Invalid)) throw error
+    // Asking for help wins over a mistake made on the way.
+    if (helpWanted || optionsPart(args).some((a) => HELP.includes(a))) return { _tag: "Help", command }
+    return { _tag: "Invalid", message: error.message, command }
   }
   if (helpWanted || helpWord || command === undefined) return { _tag: "Help", command }
   return { _tag: "Run", args: [...program, ...builtIn, ...root, command.name, ...rest], command }
 }
 
-/** Does the command line ask for JSON? (Errors are then also printed as a JSON object.) */
-export const wantsJson = (args: ReadonlyArray<string>): boolean => {
+/** The arguments before `--` (after it, everything is a value). */
+const optionsPart = (args: ReadonlyArray<string>) => {
   const end = args.indexOf("--")
-  return (end === -1 ? args : args.slice(0, end)).includes("--json")
+  return end === -1 ? args : args.slice(0, end)
 }
+
+/** Does the command line ask for JSON? (Errors are then also printed as a JSON object.) */
+export const wantsJson = (args: ReadonlyArray<string>): boolean => optionsPart(args).includes("--json")

@@ -17,6 +17,8 @@ export interface OptionInfo {
   readonly aliases: ReadonlyArray<string>
   /** False for a flag (`--json`). */
   readonly takesValue: boolean
+  /** The value must be a whole number (`--limit`, `--port`). */
+  readonly integer?: boolean
   /** What the value is, for usage lines: `DOMAIN`, `DUR`, `N`. */
   readonly placeholder: string
   readonly description: string
@@ -84,8 +86,15 @@ const optionsOf = (value: unknown, where: string): Array<OptionInfo> => {
     case "Single": {
       const name = String(options.name)
       const aliases = Array.isArray(options.aliases) ? options.aliases.map((a) => dashed(String(a))) : []
-      const takesValue = !(isNode(options.primitiveType) && options.primitiveType._tag === "Bool")
-      return [{ name: dashed(name), aliases, takesValue, placeholder: placeholderOf(options, name), description: textOf(options.description) }]
+      const primitive = isNode(options.primitiveType) ? options.primitiveType._tag : ""
+      return [{
+        name: dashed(name),
+        aliases,
+        takesValue: primitive !== "Bool",
+        ...(primitive === "Integer" ? { integer: true } : {}),
+        placeholder: placeholderOf(options, name),
+        description: textOf(options.description)
+      }]
     }
     case "Map":
     case "WithDefault":

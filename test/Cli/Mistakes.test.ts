@@ -94,7 +94,9 @@ describe("errors that name the problem", () => {
     [["pause", "--domain", "task", "--json=yes", "--key", "a"], "option --json takes no value"],
     [["pause", "--domain", "task", "a", "b"], "unexpected argument \"b\": oneiric pause takes KEY once"],
     [["--log-level", "loud", "activity"], "invalid --log-level \"loud\""],
-    [["--completions", "powershell"], "--completions needs a shell: bash, zsh, fish"]
+    [["activity", "--history", "--limit", "ten"], "invalid --limit \"ten\": expected a whole number"],
+    [["--completions", "powershell"], "--completions needs a shell: bash, zsh, fish"],
+    [["--profile", "default", "activity", "--profile=serverless"], "option --profile given twice: \"default\" and \"serverless\""]
   ]
   for (const [args, message] of cases) {
     it.live(`oneiric ${args.join(" ")}`, () =>
@@ -149,5 +151,7 @@ describe("errors that name the problem", () => {
         expect((yield* runCli(...args)).stdout).toBe(pause.stdout)
       }
       for (const flag of ["--version", "-v"]) expect((yield* runCli(flag)).stdout).toBe("oneiric 0.1.0")
+      // Asking for help wins over a mistake on the way to it.
+      for (const args of [["pause", "--fro", "--help"], ["pause", "--key", "--help"]]) expect((yield* runCli(...args))).toMatchObject({ code: 0, stdout: pause.stdout })
     }))
 })
