@@ -14,7 +14,7 @@ import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
 
-/** Exit codes of the `oneiric` CLI (DESIGN §7; README "Exit codes"). */
+/** Exit codes of the `oneiric` CLI (DESIGN §7; docs/cli.md "Exit codes"). */
 const ExitCode = {
   ok: 0,
   failure: 1,

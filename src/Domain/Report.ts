@@ -1,5 +1,5 @@
 /**
- * The JSON shapes the CLI prints with `--json` (stable; documented in the README). Each is encoded
+ * The JSON shapes the CLI prints with `--json` (stable; documented in docs/cli.md). Each is encoded
  * by its Schema, never hand-assembled.
  */
 import * as Schema from "effect/Schema"
