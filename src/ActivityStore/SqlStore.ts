@@ -194,6 +194,11 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         Effect.mapError(unavailable("loading the state"))
       ),
       get: (domain, key) => selectRow(domain, key).pipe(Effect.mapError(unavailable("get"))),
+      keys: (domain, length) =>
+        (length === undefined
+          ? sql<{ key: string }>`SELECT key FROM activity WHERE domain = ${domain}`
+          : sql<{ key: string }>`SELECT key FROM activity WHERE domain = ${domain} AND length(key) BETWEEN ${length.min} AND ${length.max}`
+        ).pipe(Effect.map((rows) => rows.map((row) => storedKey(row.key))), Effect.mapError(unavailable("keys"))),
       list: (filter) =>
         Effect.gen(function*() {
           const rows = filter?.domain === undefined

@@ -58,8 +58,8 @@ export interface SuggestOptions {
 }
 
 /**
- * The candidates nearest to `word`, nearest first (ties in the candidates' order); a candidate that
- * differs only in (ASCII) case counts as nearest. Never `word` itself.
+ * The candidates nearest to `word` (all at the smallest distance found, in the candidates' order); a
+ * candidate that differs only in (ASCII) case counts as nearest. Never `word` itself.
  */
 export const suggest = <S extends string>(word: string, candidates: Iterable<S>, options: SuggestOptions = {}): Array<S> => {
   const maxEdits = options.maxEdits ?? maxEditsFor(word)
@@ -74,9 +74,12 @@ export const suggest = <S extends string>(word: string, candidates: Iterable<S>,
     if (distance <= maxEdits) found.push({ candidate, distance, order })
     else if (options.prefixes === true && lower.length >= 3 && candidate.toLowerCase().startsWith(lower)) prefixed.push(candidate)
   }
-  if (found.length === 0 && prefixed.length === 1) return prefixed
+  if (found.length === 0) return prefixed.length === 1 ? prefixed : []
+  // Only the nearest: a key one edit away makes one two edits away noise.
+  const nearest = Math.min(...found.map((f) => f.distance))
   return found
-    .sort((x, y) => x.distance - y.distance || x.order - y.order)
+    .filter((f) => f.distance === nearest)
+    .sort((x, y) => x.order - y.order)
     .slice(0, options.limit ?? 3)
     .map((f) => f.candidate)
 }
