@@ -27,7 +27,7 @@ const libraryEntries = (): Record<string, string> => {
 }
 
 export default defineConfig([
-  // The CLI, because start-up time is a feature (README "Performance"): one self-contained CommonJS
+  // The CLI, because start-up time is a feature (docs/performance.md): one self-contained CommonJS
   // bundle, dist/oneiric.cjs, started by the tiny loader dist/bin.cjs, which compiles it through V8's
   // code cache (dist/oneiric.cjs.cache) instead of parsing a megabyte of JavaScript on every start.
   // CommonJS because only a classic script can use the code cache on Node 20 (ESM cannot, and

@@ -12,7 +12,7 @@ import type { ActivityStoreService } from "./Domain/Store.js"
 
 export type { SqliteOptions } from "./ActivityStore/Sqlite.js"
 export type {
-  ActivityStoreService, ChangeBatch, ChangedKey, HistoryFilter, ListFilter, StoreSnapshot, TransitionRequest,
+  ActivityStoreService, ChangeBatch, ChangedKey, HistoryFilter, KeyLength, ListFilter, StoreSnapshot, TransitionRequest,
   TransitionResult
 } from "./Domain/Store.js"
 

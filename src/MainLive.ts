@@ -2,7 +2,9 @@
  * The application's Layers, composed once: the CLI commands, `oneiric run` and embedding apps build
  * from these and nothing else.
  */
+import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import * as Inspectable from "effect/Inspectable"
 import * as Layer from "effect/Layer"
 import * as Logger from "effect/Logger"
 import { ActivityQuery } from "./ActivityQuery.js"
@@ -18,8 +20,29 @@ import { Operator } from "./Operator.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
 
+const BARE = /^[^\s"=]+$/
+const logfmtValue = (value: string) => (BARE.test(value) ? value : JSON.stringify(value))
+/** Whole milliseconds for spans, a few decimals at most for other numbers: logs are read by people. */
+const shown = (value: unknown) => (typeof value === "number" && !Number.isInteger(value) ? String(Math.round(value * 1000) / 1000) : Inspectable.toStringUnknown(value, 0))
+
+/**
+ * logfmt for people: timestamp, level, message, the annotations that say something (an absent value —
+ * `null`, `undefined` — is left out) and spans. No fiber ids: they mean nothing to an operator.
+ */
+export const operatorLogfmt = Logger.make<unknown, string>(({ annotations, cause, date, logLevel, message, spans }) => {
+  let out = `timestamp=${date.toISOString()} level=${logLevel.label}`
+  for (const part of Array.isArray(message) ? message : [message]) out += ` message=${logfmtValue(shown(part))}`
+  if (!Cause.isEmptyType(cause)) out += ` cause=${logfmtValue(Cause.pretty(cause, { renderErrorCause: true }))}`
+  for (const span of spans) out += ` ${span.label}=${Math.round(date.getTime() - span.startTime)}ms`
+  for (const [label, value] of annotations) {
+    if (value === null || value === undefined) continue
+    out += ` ${label}=${logfmtValue(shown(value))}`
+  }
+  return out
+})
+
 /** Logs as logfmt lines on stderr: stdout belongs to command output (`--json` stays one document). */
-export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.logfmtLogger))
+export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsoleError(operatorLogfmt))
 
 /** The configuration from the CLI's options, the settings file and the environment. */
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)

@@ -7,15 +7,13 @@ import { makeRunMain } from "@effect/platform/Runtime"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
-import { cli } from "./Cli.js"
-import { hoistRootOptions } from "./Cli/Argv.js"
-import { reportExit } from "./Cli/Failure.js"
+import { main } from "./Cli.js"
+import { processTerminal, Terminal } from "./Cli/Terminal.js"
 import { VERSION } from "./Internal/Version.js"
 import { LoggerLive } from "./MainLive.js"
 import { makeSignalHub, ProcessSignals } from "./ProcessSignals.js"
 import type { ShutdownSignal } from "./ProcessSignals.js"
 
-const argv = hoistRootOptions(process.argv)
 const signals = makeSignalHub()
 
 /** OTLP tracing, loaded only when an endpoint is configured: it costs every other start-up time. */
@@ -24,7 +22,15 @@ const TracingLive = process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_
   : Layer.empty
 
 // What @effect/cli needs, and no more (NodeContext would also load child_process and workers: ~5 ms).
-const PlatformLive = Layer.mergeAll(NodeFileSystem.layer, NodePath.layer, NodeTerminal.layer, LoggerLive, ProcessSignals.layer(signals), TracingLive)
+const PlatformLive = Layer.mergeAll(
+  NodeFileSystem.layer,
+  NodePath.layer,
+  NodeTerminal.layer,
+  LoggerLive,
+  ProcessSignals.layer(signals),
+  Terminal.layer(processTerminal()),
+  TracingLive
+)
 
 /**
  * NodeRuntime.runMain, except that SIGTERM/SIGINT go to a command waiting for them (`run` shuts down
@@ -53,9 +59,9 @@ const runMain = makeRunMain(({ fiber, teardown }) => {
   })
 })
 
-runMain(reportExit(cli(argv), { json: argv.includes("--json"), plain: !process.stdout.isTTY }).pipe(Effect.provide(PlatformLive)), {
+runMain(main(process.argv.slice(2)).pipe(Effect.provide(PlatformLive)), {
   disableErrorReporting: true,
   disablePrettyLogger: true,
-  // reportExit has printed any failure and returns the exit code; an interrupted program (Ctrl-C) exits 130.
+  // main has printed any failure and returns the exit code; an interrupted program (Ctrl-C) exits 130.
   teardown: (exit, onExit) => onExit(Exit.isSuccess(exit) && typeof exit.value === "number" ? exit.value : 130)
 })

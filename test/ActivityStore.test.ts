@@ -53,6 +53,16 @@ const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>
         expect(history[0]!.seq).toBeGreaterThan(history[1]!.seq)
       })))
 
+    it.effect("keys: a domain's stored keys, wildcard rules included, optionally only those of a length range", () =>
+      run(Effect.gen(function*() {
+        const store = yield* ActivityStore
+        for (const k of ["ab", "abc", "abcd", "abcde", "ab.*"]) yield* store.transition(request("pause", "task", k))
+        yield* store.transition(request("pause", "event", "abc"))
+        expect([...(yield* store.keys("task"))].sort()).toEqual(["ab", "ab.*", "abc", "abcd", "abcde"])
+        expect([...(yield* store.keys("task", { min: 3, max: 4 }))].sort()).toEqual(["ab.*", "abc", "abcd"])
+        expect(yield* store.keys("workflow")).toEqual([])
+      })))
+
     it.effect("pause and drain combine; clear-pause keeps draining, clear-drain then removes the row", () =>
       run(Effect.gen(function*() {
         const store = yield* ActivityStore

@@ -56,6 +56,8 @@ describe("CLI: pause, drain, resume, activity", () => {
   it.live("human output is a readable table", () =>
     Effect.gen(function*() {
       const cache = cacheArgs()
+      yield* runCli(...cache, "pause", "--domain", "event", "--key", "other")
+      yield* runCli(...cache, "resume", "--domain", "event", "--key", "other")
       expect((yield* runCli(...cache, "activity")).stdout).toContain("Every key is accepting work")
       yield* runCli(...cache, "drain", "--domain", "event", "--key", "billing.*", "--note", "migration")
       const shown = yield* runCli(...cache, "activity")
@@ -120,8 +122,12 @@ describe("CLI: bad input exits 2 with one line on stderr and writes nothing", ()
     ["--until in the past", ["pause", "--domain", "task", "--key", "a", "--until", "2001-01-01T00:00:00Z"], /it is in the past/],
     ["unparsable --until", ["pause", "--domain", "task", "--key", "a", "--until", "tomorrow"], /invalid --until "tomorrow"/],
     ["--for with --until", ["drain", "--domain", "task", "--key", "a", "--for", "5m", "--until", "2099-01-01T00:00:00Z"], /--for and --until cannot be combined/],
-    ["SQL metacharacters in key", ["pause", "--domain", "task", "--key", "a'; DROP TABLE activity; --"], /key must not contain SQL metacharacters/],
-    ["SQL metacharacters in note", ["pause", "--domain", "task", "--key", "a", "--note", "x\"); DELETE FROM activity_history; --"], /note must not contain SQL metacharacters/],
+    ["a key outside the key character set", ["pause", "--domain", "task", "--key", "a'; DROP TABLE activity; --"], /invalid key: "a'; DROP TABLE activity; --" contains "'"; keys use letters, digits and \. _ - : \/ @/],
+    ["a space in a key", ["pause", "--domain", "task", "--key", "nightly report"], /invalid key: "nightly report" contains U\+0020 \(a space\); keys use/],
+    ["a key that starts with -", ["pause", "--domain", "task", "--key=-y"], /"-y" looks like an option, not a key/],
+    ["a stray short option", ["pause", "--domain", "task", "-y"], /-y looks like an option, but pause has no option -y \(a key cannot start with "-"\)/],
+    ["a control character in a note", ["pause", "--domain", "task", "--key", "a", "--note", "line one\nline two"], /note must not contain control characters \(found U\+000A at character 9\)/],
+    ["a bidirectional override in a note", ["pause", "--domain", "task", "--key", "a", "--note", "ok\u202Eevil"], /note must not contain unprintable characters \(found U\+202E/],
     ["unknown --state", ["activity", "--state", "sleeping"], /"sleeping" is not a state/],
     ["zero --limit", ["activity", "--history", "--limit", "0"], /invalid --limit 0/],
     ["unknown option", ["pause", "--domain", "task", "--key", "a", "--bogus"], /bogus/],

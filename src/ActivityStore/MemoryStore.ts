@@ -67,6 +67,11 @@ export const makeMemoryStore = Effect.sync((): ActivityStoreService => {
     changeToken: Effect.sync(() => String(changes.length)),
     snapshot: Effect.sync(() => ({ seq: changes.length, entries: [...rows.values()] })),
     get: (domain, key) => Effect.sync(() => rows.get(rowId(domain, key)) ?? null),
+    keys: (domain, length) =>
+      Effect.sync(() =>
+        [...rows.values()].flatMap((row) =>
+          row.domain === domain && (length === undefined || (row.key.length >= length.min && row.key.length <= length.max)) ? [row.key] : []
+        )),
     list: (filter) =>
       withNow((now) =>
         [...rows.values()]

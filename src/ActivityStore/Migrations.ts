@@ -10,6 +10,60 @@ import * as Effect from "effect/Effect"
 const columnNames = (sql: SqlClient.SqlClient, table: string) =>
   Effect.map(sql<{ name: string }>`SELECT name FROM pragma_table_info(${table})`, (rows) => new Set(rows.map((r) => r.name)))
 
+/**
+ * Present (one row) while this project writes: set first and cleared last inside each of its write
+ * transactions, so triggers can tell its writes from anyone else's. The write lock makes it
+ * per-transaction; a transaction that fails takes it back with everything else.
+ */
+export const WRITING_TABLE = "oneiric_writing"
+
+/** Now in epoch milliseconds, in SQL any SQLite the original may link (no `unixepoch('subsec')`). */
+const NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
+
+/** The action a write by the original amounts to, from the flags before (`OLD`, if any) and after. */
+const legacyAction = (before: "OLD" | null) => {
+  if (before === null) return "CASE WHEN NEW.paused THEN 'pause' WHEN NEW.draining THEN 'drain' ELSE 'note' END"
+  return `CASE
+    WHEN NEW.paused AND NOT ${before}.paused THEN 'pause'
+    WHEN NEW.draining AND NOT ${before}.draining THEN 'drain'
+    WHEN ${before}.paused AND NOT NEW.paused THEN 'clear-pause'
+    WHEN ${before}.draining AND NOT NEW.draining THEN 'clear-drain'
+    WHEN NEW.paused THEN 'pause'
+    WHEN NEW.draining THEN 'drain'
+    ELSE 'note' END`
+}
+
+/** Attribute NEW (just written by the original) as the original's, clear its expiry, and record it. */
+const attributeNew = (action: string) => `
+  UPDATE activity SET updated_at = ${NOW_MS}, updated_by = NULL, source = 'legacy', expires_at = NULL
+    WHERE domain = NEW.domain AND key = NEW.key;
+  INSERT INTO activity_history (at, domain, key, action, paused, draining, note, actor, source, expires_at)
+    VALUES (${NOW_MS}, NEW.domain, NEW.key, ${action}, NEW.paused, NEW.draining, NEW.note, NULL, 'legacy', NULL);`
+
+/**
+ * Writes by the Python original (or any other tool), which knows only the five columns `domain, key,
+ * paused, draining, note`: without these triggers such a write kept the previous write's expiry (so
+ * an indefinite pause by the original was dropped at the old expiry), inherited its actor and source,
+ * and never reached the history. Now it clears the expiry, is attributed `source = 'legacy'` with no
+ * actor, and is recorded in the history. This project's own writes hold `oneiric_writing` and are
+ * left alone. The fix-up UPDATE names only the new columns, so it does not fire the UPDATE trigger
+ * (which watches the original's columns) again.
+ */
+const legacyAttribution = Effect.gen(function*() {
+  const sql = yield* SqlClient.SqlClient
+  const notOurs = `NOT EXISTS (SELECT 1 FROM ${WRITING_TABLE})`
+  yield* sql.unsafe(`CREATE TABLE ${WRITING_TABLE} (writing INTEGER PRIMARY KEY)`)
+  yield* sql.unsafe(`CREATE TRIGGER activity_legacy_insert AFTER INSERT ON activity WHEN ${notOurs} BEGIN ${attributeNew(legacyAction(null))} END`)
+  // A write that leaves flags and note as they were changes nothing, unless it clears an expiry.
+  yield* sql.unsafe(`CREATE TRIGGER activity_legacy_update AFTER UPDATE OF paused, draining, note ON activity
+    WHEN ${notOurs} AND (OLD.paused IS NOT NEW.paused OR OLD.draining IS NOT NEW.draining OR OLD.note IS NOT NEW.note OR OLD.expires_at IS NOT NULL)
+    BEGIN ${attributeNew(legacyAction("OLD"))} END`)
+  yield* sql.unsafe(`CREATE TRIGGER activity_legacy_delete AFTER DELETE ON activity WHEN ${notOurs} BEGIN
+    INSERT INTO activity_history (at, domain, key, action, paused, draining, note, actor, source, expires_at)
+      VALUES (${NOW_MS}, OLD.domain, OLD.key, 'resume', 0, 0, NULL, NULL, 'legacy', NULL);
+    END`)
+})
+
 export const migrations = Migrator.fromRecord({
   "0001_activity": Effect.flatMap(SqlClient.SqlClient, (sql) => sql`
     CREATE TABLE IF NOT EXISTS activity (
@@ -65,10 +119,11 @@ export const migrations = Migrator.fromRecord({
       heartbeat_interval_ms INTEGER NOT NULL,
       applied_seq INTEGER NOT NULL,
       inflight TEXT NOT NULL
-    )`)
+    )`),
+  "0006_legacy_attribution": legacyAttribution
 })
 
 /** The id of the newest migration: every opener waits until the store has it. */
-export const LATEST_MIGRATION = 4
+export const LATEST_MIGRATION = 6
 
 export const MIGRATIONS_TABLE = "oneiric_migrations"

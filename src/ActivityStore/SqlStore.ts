@@ -12,6 +12,7 @@ import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
 import type { Domain } from "../Domain/Domain.js"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
+import { WRITING_TABLE } from "./Migrations.js"
 import { activityColumns, historyColumns, isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
 import { byDomainThenKey, changesRow, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
@@ -98,9 +99,14 @@ export const makeSqlStore = (describe: string, file: string | null) =>
       )
 
     // The first statement of every write transaction is a write, so SQLite takes the write lock at
-    // BEGIN time instead of failing a read-then-write upgrade with SQLITE_BUSY_SNAPSHOT.
+    // BEGIN time instead of failing a read-then-write upgrade with SQLITE_BUSY_SNAPSHOT. On SQLite it
+    // is the mark that tells the legacy-attribution triggers (migration 0006) the write is ours.
+    const [begin, end] = sql.onDialectOrElse({
+      sqlite: () => [sql`INSERT OR REPLACE INTO ${sql(WRITING_TABLE)} (writing) VALUES (1)`, sql`DELETE FROM ${sql(WRITING_TABLE)}`] as const,
+      orElse: () => [sql`UPDATE activity SET paused = paused WHERE 0`, Effect.void] as const
+    })
     const writeTransaction = <A, E, R>(body: Effect.Effect<A, E, R>) =>
-      sql.withTransaction(Effect.zipRight(sql`UPDATE activity SET paused = paused WHERE 0`, body))
+      sql.withTransaction(Effect.zipRight(begin, Effect.zipLeft(body, end)))
 
     const plan = (request: TransitionRequest) =>
       Effect.gen(function*() {
@@ -188,6 +194,11 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         Effect.mapError(unavailable("loading the state"))
       ),
       get: (domain, key) => selectRow(domain, key).pipe(Effect.mapError(unavailable("get"))),
+      keys: (domain, length) =>
+        (length === undefined
+          ? sql<{ key: string }>`SELECT key FROM activity WHERE domain = ${domain}`
+          : sql<{ key: string }>`SELECT key FROM activity WHERE domain = ${domain} AND length(key) BETWEEN ${length.min} AND ${length.max}`
+        ).pipe(Effect.map((rows) => rows.map((row) => storedKey(row.key))), Effect.mapError(unavailable("keys"))),
       list: (filter) =>
         Effect.gen(function*() {
           const rows = filter?.domain === undefined

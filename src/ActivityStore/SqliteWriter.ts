@@ -14,6 +14,7 @@ import { activityColumns, historyColumns, makeInterner, toEntry, toTransition } 
 import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
 import { changesRow, nextRow, recordedRow } from "../Domain/Rules.js"
 import type { StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
+import { WRITING_TABLE } from "./Migrations.js"
 import { CHANGES_KEPT, PRUNE_EVERY } from "./SqlStore.js"
 
 export interface SqliteWriter {
@@ -48,6 +49,16 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
     "INSERT INTO activity_history (at, domain, key, action, paused, draining, note, actor, source, expires_at) VALUES (@at, @domain, @key, @action, @paused, @draining, @note, @actor, @source, @expires_at) RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head"
   )
   const prune = db.prepare<[number]>("DELETE FROM activity_changes WHERE seq <= ?")
+  // Held for the length of each write transaction, so the legacy-attribution triggers leave our writes alone.
+  const markWriting = db.prepare(`INSERT OR REPLACE INTO ${WRITING_TABLE} (writing) VALUES (1)`)
+  const unmarkWriting = db.prepare(`DELETE FROM ${WRITING_TABLE}`)
+  /** `body` as one of our writes: a failure rolls the mark back with the rest. */
+  const ours = <A extends ReadonlyArray<unknown>, R>(body: (...args: A) => R) => (...args: A): R => {
+    markWriting.run()
+    const result = body(...args)
+    unmarkWriting.run()
+    return result
+  }
   const due = db.prepare<[number], ActivityRow>("SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ?")
   const all = db.prepare<[], ActivityRow>("SELECT * FROM activity")
   const head = db.prepare<[], { head: number | null }>("SELECT MAX(seq) AS head FROM activity_changes")
@@ -64,7 +75,7 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
   const record = (row: RecordedRow, action: TransitionAction, at: number, actor: string | null, source: string | null) =>
     history.get(historyColumns(row, action, at, actor, source))!
 
-  const apply = db.transaction((request: TransitionRequest, now: DateTime.Utc): TransitionResult => {
+  const apply = db.transaction(ours((request: TransitionRequest, now: DateTime.Utc): TransitionResult => {
     const at = DateTime.toEpochMillis(now)
     const found = select.get(request.domain, request.key)
     const stored = found === undefined ? null : toEntry(found) ?? null
@@ -86,9 +97,9 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
     const written = record(recordedRow(request, before, after), request.action, at, request.actor, request.source)
     if (written.seq % PRUNE_EVERY === 0) prune.run(written.head - CHANGES_KEPT)
     return { before, after, changed: true, transition: toTransition(written), expired, seq: Number(written.head) }
-  })
+  }))
 
-  const expire = db.transaction((now: DateTime.Utc): ReadonlyArray<Transition> => {
+  const expire = db.transaction(ours((now: DateTime.Utc): ReadonlyArray<Transition> => {
     const at = DateTime.toEpochMillis(now)
     return due.all(at).flatMap((row) => {
       const entry = toEntry(row)
@@ -96,7 +107,7 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
       remove.run(entry.domain, entry.key)
       return [toTransition(record({ ...entry, paused: false, draining: false }, "expired", at, "system", "expiry"))]
     })
-  })
+  }))
 
   return { db, apply, expire, load }
 }

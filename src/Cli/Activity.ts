@@ -1,17 +1,23 @@
-/** `oneiric activity`: what is paused, draining or noted, or the history of transitions. */
+/** `oneiric activity`: what is paused, draining or noted, or the history of transitions. Never creates the store. */
 import * as Command from "@effect/cli/Command"
 import * as Options from "@effect/cli/Options"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { ActivityQuery } from "../ActivityQuery.js"
+import { ActivityStore } from "../ActivityStore.js"
+import { ConfigResolver } from "../ConfigResolver.js"
 import type { Transition } from "../Domain/Activity.js"
 import { ActivityReport, HistoryReport } from "../Domain/Report.js"
 import { QueryLive } from "../MainLive.js"
+import { didYouMean } from "./DidYouMean.js"
 import * as Input from "./Input.js"
+import { nearKeys } from "./NearKeys.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
 import { withLayer } from "./Root.js"
+import { noStoreMessage, storePresence } from "./StorePresence.js"
 import { cell, table } from "./Table.js"
 
 const options = {
@@ -19,12 +25,15 @@ const options = {
   domain: Shared.domain.pipe(Options.optional),
   key: Shared.key,
   state: Options.text("state").pipe(
-    Options.withDescription("accepting | paused | draining | drained | note-only"),
+    Options.withPseudoName("STATE"),
+    Options.withDescription("Only keys in this state: accepting | paused | draining | drained | note-only"),
     Options.optional
   ),
-  history: Options.boolean("history").pipe(Options.withDescription("Show the transitions, newest first")),
-  limit: Options.integer("limit").pipe(Options.withDescription("With --history: at most this many"), Options.withDefault(50))
+  history: Options.boolean("history").pipe(Options.withDescription("List the transitions (who did what, when), newest first")),
+  limit: Options.integer("limit").pipe(Options.withDescription("With --history: at most this many (default 50)"), Options.withDefault(50))
 }
+
+const EMPTY_TOTALS = { paused: 0, draining: 0, noteOnly: 0, entries: 0 }
 
 export const activityCommand = Command.make("activity", options, (args) =>
   Effect.gen(function*() {
@@ -33,14 +42,32 @@ export const activityCommand = Command.make("activity", options, (args) =>
     const key = Option.isSome(args.key) ? yield* Input.key(Option.none(), args.key) : undefined
     const limit = yield* Input.limit(args.limit)
     yield* Effect.gen(function*() {
-      const query = yield* ActivityQuery
-      if (args.history) {
-        const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
-        return yield* print(args.json, HistoryReport, report, describeHistory)
+      const presence = storePresence(yield* ConfigResolver)
+      if (!presence.present) {
+        return yield* args.history
+          ? print(args.json, HistoryReport, new HistoryReport({ store: presence.describe, storePresent: false, history: [] }), () =>
+            noStoreMessage(presence, "there is no history there"))
+          : print(args.json, ActivityReport, new ActivityReport({ store: presence.describe, storePresent: false, domains: {}, totals: EMPTY_TOTALS }), () =>
+            noStoreMessage(presence, "nothing is paused, draining or noted there"))
       }
-      yield* print(args.json, ActivityReport, yield* query.report({ domain, state, key }), describeActivity)
-    }).pipe(withLayer(QueryLive))
-  })).pipe(Command.withDescription("List paused, draining and noted keys, or their history (--history)"))
+      yield* Effect.gen(function*() {
+        const query = yield* ActivityQuery
+        if (args.history) {
+          const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
+          return yield* print(args.json, HistoryReport, report, describeHistory)
+        }
+        const report = yield* query.report({ domain, state, key })
+        // `--key` that matches no row: perhaps a typo of one that exists.
+        const near = key !== undefined && domain !== undefined && report.totals.entries === 0 && state === undefined
+          ? yield* Effect.flatMap(ActivityStore, (store) => nearKeys(store, domain, key))
+          : []
+        yield* print(args.json, ActivityReport, report, (r) =>
+          key !== undefined && r.totals.entries === 0
+            ? `No ${state === undefined ? "row" : `${state} row`} for ${domain === undefined ? "" : `${domain}/`}${key} in ${r.store}${didYouMean(near)}`
+            : describeActivity(r))
+      }).pipe(Effect.provide(QueryLive))
+    }).pipe(withLayer(Layer.empty))
+  })).pipe(Command.withDescription("List what is paused, draining or noted, or the history"))
 
 const when = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))
 
@@ -49,7 +76,7 @@ const describeActivity = (report: ActivityReport): string => {
     `${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only\n` +
     table(
       ["KEY", "STATE", "INFLIGHT", "NOTE", "UPDATED", "BY", "EXPIRES"],
-      entries.map((e) => [e.key, e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(e.updatedBy), when(e.expiresAt)])
+      entries.map((e) => [e.key, e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)), when(e.expiresAt)])
     )
   )
   if (sections.length === 0) return `Every key is accepting work (no paused, draining or noted keys in ${report.store}).`

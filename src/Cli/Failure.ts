@@ -6,6 +6,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 import { CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
 import type { ConfigError, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WorkInterrupted } from "../Domain/Errors.js"
 import { causeMessage } from "../Domain/Errors.js"
@@ -13,7 +14,7 @@ import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
 
-/** Exit codes of the `oneiric` CLI (DESIGN §7; README "Exit codes"). */
+/** Exit codes of the `oneiric` CLI (DESIGN §7; docs/cli.md "Exit codes"). */
 const ExitCode = {
   ok: 0,
   failure: 1,
@@ -44,13 +45,19 @@ interface Outcome {
   readonly reported?: boolean
 }
 
+/** The command line itself is wrong (an unknown command or option, a missing value): nothing ran. */
+export class InvalidUsage extends Schema.TaggedError<InvalidUsage>()("InvalidUsage", {
+  message: Schema.String
+}) {}
+
 /** Every error a command can fail with; `reportExit` only accepts programs whose errors are all mapped here. */
-export type CommandError = InvalidInput | ConfigError | ListenFailed | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
+export type CommandError = InvalidUsage | InvalidInput | ConfigError | ListenFailed | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
 
 /** The exit code of every error: the CLI owns this mapping, not the domain. */
 const outcomeOfError = (usageText: string) =>
   Match.type<CommandError | ValidationError.ValidationError>().pipe(
     Match.tags({
+      InvalidUsage: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
       InvalidInput: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
       ConfigError: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.invalid }),
       // The address is the operator's choice (`--port`, `--host`, $PORT, settings): usage, like a bad option.

@@ -5,6 +5,7 @@ import * as Console from "effect/Console"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as fs from "node:fs"
 import * as path from "node:path"
 import { formatMs } from "../Domain/Duration.js"
 import { InvalidInput } from "../Domain/Errors.js"
@@ -23,11 +24,13 @@ const options = {
     Options.withDescription("Exec probe: exit 0 iff fresh, alive, healthy and ready; else exit 3 with the reasons")
   ),
   healthPath: Options.text("health-path").pipe(
-    Options.withDescription("The snapshot file (default: health_path from the configuration)"),
+    Options.withPseudoName("FILE"),
+    Options.withDescription("The snapshot file (default: <cache-dir>/runtime_health.json)"),
     Options.optional
   ),
   maxAge: Options.text("max-age").pipe(
-    Options.withDescription("Oldest acceptable snapshot, e.g. 15s (default: 3 heartbeats of its writer, 15 s by default)"),
+    Options.withPseudoName("DUR"),
+    Options.withDescription("Oldest acceptable snapshot, e.g. 30s (default: 3 heartbeats of its writer, 15 s)"),
     Options.optional
   )
 }
@@ -37,13 +40,13 @@ export const healthCommand = Command.make("health", options, (args) =>
     const maxAgeMs = Option.isSome(args.maxAge) ? yield* Input.duration("--max-age", args.maxAge.value) : undefined
     const healthPath = yield* snapshotPath(args.healthPath)
     const report = yield* Effect.flatMap(HealthProbe, (probe) => probe.check({ maxAgeMs })).pipe(withLayer(HealthProbe.layer, { healthPath }))
-    if (!args.probe) return yield* print(args.json, HealthReport, report, describe)
+    if (!args.probe) return yield* print(args.json, HealthReport, report, (r) => describe(r) + missingHint(r))
     if (args.json) yield* printJson(HealthReport, report)
     else if (report.ready) yield* Console.log(`ready (snapshot ${formatMs(report.ageMs ?? 0)} old)`)
     if (!report.ready) {
       return yield* new NotReady({ message: `not ready: ${report.reasons.join("; ")}`, reasons: report.reasons })
     }
-  })).pipe(Command.withDescription("Show the health snapshot of a running process; --probe exits 3 unless it is ready"))
+  })).pipe(Command.withDescription("Show whether a running process is ready, and why not"))
 
 const snapshotPath = (option: Option.Option<string>) => {
   if (Option.isNone(option)) return Effect.succeed(undefined)
@@ -56,12 +59,38 @@ const snapshotPath = (option: Option.Option<string>) => {
 const iso = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))
 const onOff = (flag: boolean) => (flag ? "on" : "off")
 
+/** No file where the configuration points: probably the wrong directory, so say how to point elsewhere. */
+const missingHint = (report: HealthReport): string =>
+  report.snapshot !== null || fs.existsSync(report.path)
+    ? ""
+    : "\nIs `oneiric run` running with this cache directory? Point at its snapshot with --health-path FILE, " +
+      "or at its cache directory with --cache-dir DIR or ONEIRIC_CACHE_DIR=DIR."
+
 const describe = (report: HealthReport): string => {
   const verdict = report.ready ? ["ready"] : ["not ready:", ...report.reasons.map((r) => `  - ${r}`)]
   const s = report.snapshot
   if (s === null) return verdict.join("\n")
-  return [...verdict, "", summary(report, s), "", activity(s), "", lifecycle(s)].join("\n")
+  const head = report.format === "legacy" ? legacySummary(report, s) : summary(report, s)
+  return [...verdict, "", head, "", activity(s), "", lifecycle(s)].join("\n")
 }
+
+const rowsText = (rows: ReadonlyArray<readonly [string, string]>) => {
+  const width = Math.max(...rows.map(([k]) => k.length))
+  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")
+}
+
+const age = (report: HealthReport) =>
+  `${formatMs(report.ageMs ?? 0)} ago${report.maxAgeMs === null ? "" : `; max age ${formatMs(report.maxAgeMs)}`}`
+
+/** What a snapshot by the Python original says: no supervisor, profile, secrets or instance in it. */
+const legacySummary = (report: HealthReport, s: RuntimeHealthSnapshot): string =>
+  rowsText([
+    ["snapshot", `${report.path}, written by the Python original, updated ${iso(s.updatedAt)} (${age(report)})`],
+    ["process", s.orchestratorPid === null ? "none recorded" : `pid ${s.orchestratorPid}${report.pidAlive === null ? "" : report.pidAlive ? " (alive)" : " (not running)"}`],
+    ["watchers", onOff(s.watchersRunning)],
+    ["remote", `${onOff(s.remoteEnabled)}${s.lastRemoteError === null ? "" : `; last error: ${s.lastRemoteError}`}`],
+    ["not recorded", "supervisor, profile, secrets, instance and in-flight counts (the original does not write them)"]
+  ])
 
 const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
   const sup = s.supervisor
@@ -72,7 +101,7 @@ const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
     ? "none required"
     : s.secrets.missing.length === 0 ? `ready (${s.secrets.required.join(", ")})` : `missing: ${s.secrets.missing.join(", ")}`
   const rows: ReadonlyArray<readonly [string, string]> = [
-    ["snapshot", `${report.path}, updated ${iso(s.updatedAt)} (${formatMs(report.ageMs ?? 0)} ago; max age ${formatMs(report.maxAgeMs)})`],
+    ["snapshot", `${report.path}, updated ${iso(s.updatedAt)} (${age(report)})`],
     ["process", `${owner}; instance ${s.instance.id} since ${iso(s.instance.startedAt)}`],
     [
       "supervisor",
@@ -89,8 +118,7 @@ const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
     ],
     ["secrets", secrets]
   ]
-  const width = Math.max(...rows.map(([k]) => k.length))
-  return rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n")
+  return rowsText(rows)
 }
 
 const activity = (s: RuntimeHealthSnapshot): string => {

@@ -1,38 +1,51 @@
 /** Options shared by several commands. */
 import * as Args from "@effect/cli/Args"
 import * as Options from "@effect/cli/Options"
+import { Domains } from "../Domain/Domain.js"
 
-export const json = Options.boolean("json").pipe(Options.withDescription("Print Schema-encoded JSON on stdout"))
+export const json = Options.boolean("json").pipe(Options.withDescription("Print the result as JSON on stdout (errors too)"))
 
 export const domain = Options.text("domain").pipe(
   Options.withAlias("d"),
-  Options.withDescription("adapter | service | task | event | workflow | action (any case)")
+  Options.withPseudoName("DOMAIN"),
+  Options.withDescription(`${Domains.join(" | ")} (any case)`)
 )
 
 export const key = Options.text("key").pipe(
   Options.withAlias("k"),
-  Options.withDescription("The key; `*` for the whole domain, `prefix.*` for every key under `prefix.`"),
+  Options.withPseudoName("KEY"),
+  Options.withDescription("The key: letters, digits and . _ - : / @; `*` for the whole domain, `prefix.*` for every key under prefix."),
   Options.optional
 )
 
 export const positionalKey = Args.text({ name: "KEY" }).pipe(
-  Args.withDescription("The key, as the original CLI took it (same as --key)"),
+  Args.withDescription("The key as an argument, as the original CLI took it (same as --key)"),
   Args.optional
 )
 
-export const note = Options.text("note").pipe(Options.withDescription("Why (at most 1024 characters)"), Options.optional)
+export const note = Options.text("note").pipe(
+  Options.withPseudoName("TEXT"),
+  Options.withDescription("Why: free text, up to 1,024 characters (shown in activity, kept in the history)"),
+  Options.optional
+)
 
-export const by = Options.text("by").pipe(Options.withDescription("Who is acting (default: user@host)"), Options.optional)
+export const by = Options.text("by").pipe(
+  Options.withPseudoName("ACTOR"),
+  Options.withDescription("Who is acting, for the history (default: user@host)"),
+  Options.optional
+)
 
 export const dryRun = Options.boolean("dry-run").pipe(Options.withDescription("Show what would change; write nothing"))
 
 export const forDuration = Options.text("for").pipe(
-  Options.withDescription("Auto-resume after this long, e.g. 30m, 2h"),
+  Options.withPseudoName("DUR"),
+  Options.withDescription("Resume by itself after this long: 90s, 30m, 2h"),
   Options.optional
 )
 
 export const until = Options.text("until").pipe(
-  Options.withDescription("Auto-resume at this ISO 8601 time, e.g. 2026-12-01T09:00:00Z"),
+  Options.withPseudoName("TIME"),
+  Options.withDescription("Resume by itself at this ISO 8601 time, e.g. 2026-12-01T09:00:00Z"),
   Options.optional
 )
 

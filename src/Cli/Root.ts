@@ -14,9 +14,21 @@ import type { ConfigError } from "../Domain/Errors.js"
 import { ConfigLive } from "../MainLive.js"
 
 const rootOptions = {
-  config: Options.text("config").pipe(Options.withDescription("Settings file (default: $ONEIRIC_CONFIG, else ./settings.toml)"), Options.optional),
-  profile: Options.text("profile").pipe(Options.withDescription("default | serverless (default: $ONEIRIC_PROFILE)"), Options.optional),
-  cacheDir: Options.text("cache-dir").pipe(Options.withDescription("Cache directory (default: $ONEIRIC_CACHE_DIR, else ./.oneiric_cache)"), Options.optional)
+  config: Options.text("config").pipe(
+    Options.withPseudoName("FILE"),
+    Options.withDescription("Settings file (default: $ONEIRIC_CONFIG, ./settings.toml)"),
+    Options.optional
+  ),
+  profile: Options.text("profile").pipe(
+    Options.withPseudoName("NAME"),
+    Options.withDescription("default | serverless (default: $ONEIRIC_PROFILE or default)"),
+    Options.optional
+  ),
+  cacheDir: Options.text("cache-dir").pipe(
+    Options.withPseudoName("DIR"),
+    Options.withDescription("Where the store and health snapshot are (default: $ONEIRIC_CACHE_DIR, else ./.oneiric_cache)"),
+    Options.optional
+  )
 }
 
 /** `oneiric` with its root options; the subcommands are attached in Cli.ts. */

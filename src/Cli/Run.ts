@@ -15,11 +15,27 @@ import * as Input from "./Input.js"
 import { configLayer } from "./Root.js"
 
 const options = {
-  healthPath: Options.text("health-path").pipe(Options.withDescription("Where to write the health snapshot (default: <cache>/runtime_health.json)"), Options.optional),
-  host: Options.text("host").pipe(Options.withDescription("Address for the HTTP probes (default 127.0.0.1; 0.0.0.0 under serverless or with $PORT)"), Options.optional),
-  port: Options.integer("port").pipe(Options.withDescription("Port for the HTTP probes (default 8787; $PORT when set; 0 picks a free one)"), Options.optional),
-  demo: Options.boolean("demo").pipe(Options.withDescription("Add a sample workload that logs accepted and refused work")),
-  healthInterval: Options.text("health-interval").pipe(Options.withDescription("How often the health snapshot is rewritten when nothing changes (default 5s)"), Options.optional)
+  healthPath: Options.text("health-path").pipe(
+    Options.withPseudoName("FILE"),
+    Options.withDescription("Where to write the health snapshot (default: <cache-dir>/runtime_health.json)"),
+    Options.optional
+  ),
+  host: Options.text("host").pipe(
+    Options.withPseudoName("HOST"),
+    Options.withDescription("Address for the HTTP probes (default 127.0.0.1; 0.0.0.0 under serverless or with $PORT)"),
+    Options.optional
+  ),
+  port: Options.integer("port").pipe(
+    Options.withPseudoName("PORT"),
+    Options.withDescription("Port for the HTTP probes (default 8787, or $PORT; 0 picks a free one)"),
+    Options.optional
+  ),
+  demo: Options.boolean("demo").pipe(Options.withDescription("Add a sample workload: one summary line a second of what ran and what was refused")),
+  healthInterval: Options.text("health-interval").pipe(
+    Options.withPseudoName("DUR"),
+    Options.withDescription("Rewrite the health snapshot this often when nothing changes (default 5s)"),
+    Options.optional
+  )
 }
 
 export const runCommand = Command.make("run", options, (args) =>
@@ -39,4 +55,4 @@ export const runCommand = Command.make("run", options, (args) =>
     if (outcome.interrupted > 0) {
       return yield* new WorkInterrupted({ message: `shutdown budget spent: ${outcome.interrupted} unit(s) of work still running were interrupted`, interrupted: outcome.interrupted })
     }
-  })).pipe(Command.withDescription("Run the supervisor, the health snapshot writer and the HTTP probes (--demo: with a sample workload)"))
+  })).pipe(Command.withDescription("Run the supervisor, health snapshot writer and HTTP probes"))

@@ -7,10 +7,11 @@ import { ResolvedConfig } from "../Domain/Config.js"
 import * as Shared from "./Options.js"
 import { print } from "./Output.js"
 import { withLayer } from "./Root.js"
+import { storePresence } from "./StorePresence.js"
 
 export const supervisorInfoCommand = Command.make("supervisor-info", { json: Shared.json }, ({ json }) =>
   Effect.flatMap(ConfigResolver, (config) => print(json, ResolvedConfig, config.redacted(), describe)).pipe(withLayer(Layer.empty))
-).pipe(Command.withDescription("Show the profile, the supervisor settings and who decided each, and the resolved paths"))
+).pipe(Command.withDescription("Show the resolved configuration and who decided it"))
 
 /** Whether an admin token is set and where from; never its value. */
 const adminToken = (c: ResolvedConfig): string => {
@@ -37,7 +38,7 @@ const describe = (c: ResolvedConfig): string => {
     ["admin_token", adminToken(c)],
     ["settings_file", c.paths.settingsFile ?? "- (none found)"],
     ["cache_dir", c.paths.cacheDir],
-    ["activity_store", `${c.paths.activityStore} (${c.storeKind})`],
+    ["activity_store", `${c.paths.activityStore} (${c.storeKind}${storePresence(c).present ? "" : "; no store there yet"})`],
     ["health_path", c.paths.healthPath],
     ["secrets", c.secrets.required.length === 0 ? "none required" : c.secrets.status === "ready" ? `ready (${c.secrets.required.join(", ")})` : `missing: ${c.secrets.missing.join(", ")}`]
   ]

@@ -1,15 +1,23 @@
 /** pause / drain / resume: validate everything, then one store transition (or a preview). */
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import { ActivityStore } from "../ActivityStore.js"
+import { ConfigResolver } from "../ConfigResolver.js"
 import type { RequestAction } from "../Domain/Activity.js"
+import { isWildcard } from "../Domain/ActivityKey.js"
 import { TransitionReport } from "../Domain/Report.js"
+import type { TransitionRequest } from "../Domain/Store.js"
 import { transitionRequest } from "../Domain/TransitionInput.js"
 import { OperatorLive } from "../MainLive.js"
 import { Operator } from "../Operator.js"
+import { didYouMean } from "./DidYouMean.js"
 import * as Input from "./Input.js"
+import { nearKeys } from "./NearKeys.js"
 import { print } from "./Output.js"
 import { withLayer } from "./Root.js"
+import { storePresence } from "./StorePresence.js"
 
 export interface TransitionArgs {
   readonly domain: string
@@ -40,10 +48,30 @@ export const validateTransition = (action: RequestAction, args: TransitionArgs) 
     return yield* transitionRequest(fields, { names: Input.FIELD_NAMES, source: "cli", now: yield* DateTime.now })
   })
 
+/**
+ * The transition (or its preview) through the Operator, and — when the key had no row — the stored
+ * keys it may be a typo of, so `resume --key reprots.daily` says which key was probably meant.
+ */
+export const transition = (request: TransitionRequest, dryRun: boolean) =>
+  Effect.gen(function*() {
+    const report = yield* Effect.flatMap(Operator, (operator) => operator.transition(request, { dryRun }))
+    if (report.before !== null || report.expired !== null || isWildcard(report.key)) return report
+    const near = yield* Effect.flatMap(ActivityStore, (store) => nearKeys(store, report.domain, report.key))
+    return near.length === 0 ? report : new TransitionReport({ ...report, didYouMean: near })
+  })
+
+/** A dry run against no store: previewed on an empty in-memory store, so that nothing is created. */
+const EmptyPreview = Operator.layer.pipe(Layer.provideMerge(ActivityStore.layerMemory))
+
 export const runTransition = (action: RequestAction, args: TransitionArgs) =>
   Effect.gen(function*() {
     const request = yield* validateTransition(action, args)
-    const report = yield* Effect.flatMap(Operator, (operator) => operator.transition(request, { dryRun: args.dryRun })).pipe(withLayer(OperatorLive))
+    const report = yield* Effect.gen(function*() {
+      const presence = storePresence(yield* ConfigResolver)
+      if (!args.dryRun || presence.present) return yield* transition(request, args.dryRun).pipe(Effect.provide(OperatorLive))
+      const preview = yield* transition(request, true).pipe(Effect.provide(EmptyPreview))
+      return new TransitionReport({ ...preview, store: presence.describe })
+    }).pipe(withLayer(Layer.empty))
     yield* print(args.json, TransitionReport, report, describeTransition)
   })
 
@@ -66,8 +94,9 @@ const UNCHANGED: Record<RequestAction, string> = {
 
 export const describeTransition = (report: TransitionReport): string => {
   const target = `${report.domain}/${report.key}`
+  const near = report.didYouMean.map((key) => `${report.domain}/${key}`)
   if (!report.changed) {
-    const lines = [`${report.dryRun ? "dry run: " : ""}${target} ${UNCHANGED[report.action]}: nothing ${report.dryRun ? "would change" : "changed"}`]
+    const lines = [`${report.dryRun ? "dry run: " : ""}${target} ${UNCHANGED[report.action]}: nothing ${report.dryRun ? "would change" : "changed"}${didYouMean(near)}`]
     if (report.expired) lines.push(`(an expired ${report.expired.key} row was recorded as expired)`)
     lines.push(`effective: ${report.effective.state}`)
     return lines.join("\n")
@@ -80,6 +109,7 @@ export const describeTransition = (report: TransitionReport): string => {
   if (report.after?.note) lines.push(`note: ${report.after.note}`)
   if (report.after?.expiresAt) lines.push(`auto-resumes at ${DateTime.formatIso(report.after.expiresAt)}`)
   if (report.expired) lines.push(`(an expired ${report.expired.key} row was recorded as expired first)`)
+  if (near.length > 0) lines.push(`note: ${target} had no row before${didYouMean(near)}`)
   const rule = report.effective.rule
   lines.push(`effective: ${report.effective.state}${rule && rule.kind === "wildcard" ? ` (rule ${report.domain}/${rule.key})` : ""}`)
   lines.push(`affects: ${report.affectedKeys.join(", ")}`)

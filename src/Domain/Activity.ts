@@ -1,31 +1,58 @@
 import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
-import { ActivityKey, SQL_METACHARACTERS, SQL_METACHARACTERS_HINT } from "./ActivityKey.js"
+import { ActivityKey, CONTROL_CHARACTERS } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
 import { snake } from "./Fields.js"
 
 export const MAX_NOTE_LENGTH = 1024
 
-/** An operator's note: at most 1024 characters, no control characters but tab. */
-export const Note = Schema.String.pipe(
-  Schema.filter((s) => {
-    if (s.length > MAX_NOTE_LENGTH) return `note is ${s.length} characters; at most ${MAX_NOTE_LENGTH} allowed`
-    if (/[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/.test(s)) return "note must not contain control characters"
-    if (SQL_METACHARACTERS.test(s)) return `note must not contain SQL metacharacters (${SQL_METACHARACTERS_HINT})`
-    return true
-  })
-)
+/**
+ * What a note may not contain: control characters (tab and newline included: a note is one line in
+ * every table and log), lone surrogates, the line and paragraph separators, and the bidirectional
+ * overrides and isolates, which reorder the rest of a terminal line when it is printed.
+ */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
-/** Where a change came from; rows written by the Python original carry none. */
+/** Why `s` is not a note, or undefined when it is one. */
+export const noteProblem = (s: string): string | undefined => {
+  const length = [...s].length
+  if (length > MAX_NOTE_LENGTH) return `note is ${length} characters; at most ${MAX_NOTE_LENGTH} allowed`
+  const bad = UNPRINTABLE.exec(s)
+  if (bad !== null) {
+    const code = `U+${bad[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`
+    return CONTROL_CHARACTERS.test(bad[0])
+      ? `note must not contain control characters (found ${code} at character ${[...s.slice(0, bad.index)].length + 1})`
+      : `note must not contain unprintable characters (found ${code} at character ${[...s.slice(0, bad.index)].length + 1})`
+  }
+  return undefined
+}
+
+/**
+ * An operator's note: free text, any printable Unicode up to 1,024 characters (code points).
+ * Quotes, `;`, `--` and the like are fine: every query is parameterised.
+ */
+export const Note = Schema.String.pipe(Schema.filter((s) => noteProblem(s) ?? true))
+
+/**
+ * Where a requested change comes from. Stored rows and history may also say `legacy` (a write by the
+ * Python original, attributed by the store's triggers) or nothing (rows the original wrote before
+ * this store adopted the file).
+ */
 export const Source = Schema.Literal("cli", "api", "http", "expiry")
 export type Source = typeof Source.Type
+
+/** The `source` the store's triggers record for a write by the Python original (no actor). */
+export const LEGACY_SOURCE = "legacy"
 
 /** Derived state of a key (DESIGN §3). */
 export const ActivityState = Schema.Literal("accepting", "paused", "draining", "drained", "note-only")
 export type ActivityState = typeof ActivityState.Type
 
-/** What an operator (or an expiry) did to a row. */
-export const TransitionAction = Schema.Literal("pause", "drain", "resume", "clear-pause", "clear-drain", "expired")
+/**
+ * What an operator (or an expiry) did to a row. Writes by the Python original are recorded with the
+ * action their flags amount to; `note` is one that leaves the key neither paused nor draining.
+ */
+export const TransitionAction = Schema.Literal("pause", "drain", "resume", "clear-pause", "clear-drain", "expired", "note")
 export type TransitionAction = typeof TransitionAction.Type
 
 /** The actions a caller may request (`expired` is recorded by the system only). */

@@ -6,26 +6,47 @@ export const MAX_KEY_LENGTH = 256
 export const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f-\u009f]/
 
 /**
- * Quotes, `;`, `\` and SQL comment openers. Every query is parameterised, so they could do no harm
- * there; they are refused (the foundation issue asks for it) so that a key or note pasted from a
- * shell or a query string never reaches a store, log or script that is less careful.
+ * The characters a key is made of (DESIGN §3): ASCII letters and digits and `. _ - : / @`, the
+ * separators operators' real keys use (`billing.invoice`, `queue:emails`, `team/job`,
+ * `worker@eu-1`). Every query is parameterised, so nothing is refused for looking like SQL; the
+ * set is closed so that a key reads the same in a table, a log line, a URL and a shell command.
  */
-export const SQL_METACHARACTERS = /['"`;\\]|--|\/\*/
-export const SQL_METACHARACTERS_HINT = "quotes, ; \\ -- or /*"
+export const KEY_CHARACTERS = /^[A-Za-z0-9._:/@-]+$/
+export const KEY_CHARACTERS_HINT = "letters, digits and . _ - : / @"
+
+/** The first character of `s` outside the key character set (a code point, so an emoji shows whole). */
+const firstForeign = (s: string): string | undefined => [...s].find((c) => !KEY_CHARACTERS.test(c))
+
+const NAMED: Readonly<Record<string, string>> = { " ": "a space", "\t": "a tab" }
+
+const shown = (c: string) => {
+  const code = `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`
+  return NAMED[c] !== undefined ? `${code} (${NAMED[c]})` : CONTROL_CHARACTERS.test(c) ? code : JSON.stringify(c)
+}
+
+/** Why `key` is not a key, or undefined when it is one. */
+export const keyProblem = (key: string): string | undefined => {
+  if (key.length === 0) return "key must not be empty"
+  if (key.length > MAX_KEY_LENGTH) return `key is ${key.length} characters; at most ${MAX_KEY_LENGTH} allowed`
+  if (key.startsWith("-")) return `${JSON.stringify(key)} looks like an option, not a key: a key cannot start with "-"`
+  let plain = key
+  if (key.includes("*")) {
+    if (!isWildcardPattern(key)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(key)})`
+    if (key === "*") return undefined
+    plain = key.slice(0, -2)
+  }
+  const foreign = firstForeign(plain)
+  if (foreign === undefined) return undefined
+  if (CONTROL_CHARACTERS.test(foreign) && foreign !== "\t") return "key must not contain control characters"
+  return `${JSON.stringify(key)} contains ${shown(foreign)}; keys use ${KEY_CHARACTERS_HINT}, and "*" or a final ".*" for a wildcard`
+}
 
 /**
- * A unit of work's key: non-empty, at most 256 characters, no control characters.
+ * A unit of work's key: 1–256 characters from `KEY_CHARACTERS`, not starting with `-`.
  * `*` is the whole domain; `prefix.*` every key under `prefix.` (DESIGN §3).
  */
 export const ActivityKey = Schema.String.pipe(
-  Schema.filter((s) => {
-    if (s.length === 0) return "key must not be empty"
-    if (s.length > MAX_KEY_LENGTH) return `key is ${s.length} characters; at most ${MAX_KEY_LENGTH} allowed`
-    if (CONTROL_CHARACTERS.test(s)) return "key must not contain control characters"
-    if (SQL_METACHARACTERS.test(s)) return `key must not contain SQL metacharacters (${SQL_METACHARACTERS_HINT})`
-    if (s.includes("*") && !isWildcardPattern(s)) return `"*" may only appear as the whole key or as a final ".*" (got ${JSON.stringify(s)})`
-    return true
-  }),
+  Schema.filter((s) => keyProblem(s) ?? true),
   Schema.brand("ActivityKey")
 ).annotations({ identifier: "ActivityKey" })
 export type ActivityKey = typeof ActivityKey.Type

@@ -1,107 +1,39 @@
 /**
- * The health snapshot (`runtime_health.json`, DESIGN §6) and what `oneiric health` reports. Field names are
- * snake_case like the file: the original's twelve fields keep their names and meaning so the Python runtime still
- * reads the file; everything after them is this project's addition.
+ * The health snapshot (`runtime_health.json`, DESIGN §6) and what `oneiric health` reports: the file's
+ * shape is in `Snapshot.ts` (re-exported here), one written by the Python original is read by
+ * `LegacySnapshot.ts`.
  */
 import type * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { ActivityState } from "./Activity.js"
-import { ProfileName, SecretsStatus } from "./Config.js"
 import { Domain } from "./Domain.js"
 import { errorMessage } from "./Errors.js"
-import { SupervisorStatus } from "./Supervision.js"
 import { snake } from "./Fields.js"
+import { isLegacyShape, parseLegacy } from "./LegacySnapshot.js"
+import { RuntimeHealthSnapshot } from "./Snapshot.js"
 
-/** A registered component's health: a failed or timed-out check is `failed`; no check at all is `ready`. */
-export const ComponentState = Schema.Literal("ready", "degraded", "failed")
-export type ComponentState = typeof ComponentState.Type
+export * from "./Snapshot.js"
 
-/** One component of the lifecycle registry, as its last check left it. */
-export class ComponentHealth extends Schema.Class<ComponentHealth>("ComponentHealth")({
-  state: ComponentState,
-  hasCheck: snake(Schema.Boolean, "has_check"),
-  timeoutMs: snake(Schema.Number, "timeout_ms"),
-  registeredAt: snake(Schema.DateTimeUtc, "registered_at"),
-  /** When the last check ended (null: never checked, or no check). */
-  lastHealthAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_health_at"),
-  lastError: snake(Schema.NullOr(Schema.String), "last_error"),
-  lastDurationMs: snake(Schema.NullOr(Schema.Number), "last_duration_ms")
-}) {}
-
-/** One stored row as this process enforces it; `drained` = draining with nothing in flight here. */
-export class KeyActivity extends Schema.Class<KeyActivity>("KeyActivity")({
-  state: ActivityState,
-  paused: Schema.Boolean,
-  draining: Schema.Boolean,
-  note: Schema.NullOr(Schema.String),
-  /** Work running in this process under the key (for a wildcard, under every key it covers). */
-  inflight: Schema.Number,
-  expiresAt: snake(Schema.NullOr(Schema.DateTimeUtc), "expires_at")
-}) {}
-
-/** The profile and the flags it resolved to (after settings and environment). */
-export class ProfileFlags extends Schema.Class<ProfileFlags>("ProfileFlags")({
-  name: ProfileName,
-  supervisorEnabled: snake(Schema.Boolean, "supervisor_enabled"),
-  watchersEnabled: snake(Schema.Boolean, "watchers_enabled"),
-  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
-  inlineManifestOnly: snake(Schema.Boolean, "inline_manifest_only")
-}) {}
-
-/** The process that wrote the snapshot. */
-export class InstanceInfo extends Schema.Class<InstanceInfo>("InstanceInfo")({
-  id: Schema.String,
-  pid: Schema.Int,
-  host: Schema.String,
-  startedAt: snake(Schema.DateTimeUtc, "started_at")
-}) {}
-
-const byDomain = <S extends Schema.Schema.Any>(value: S) =>
-  Schema.Record({ key: Schema.String, value: Schema.Record({ key: Schema.String, value }) })
-
-export class RuntimeHealthSnapshot extends Schema.Class<RuntimeHealthSnapshot>("RuntimeHealthSnapshot")({
-  // ---- the original's fields ----
-  /** The store-change watcher (false at stop). */
-  watchersRunning: snake(Schema.Boolean, "watchers_running"),
-  /** A shared (PostgreSQL) store is configured. */
-  remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
-  /** Sync telemetry of the shared store: null until a PostgreSQL store exists. */
-  lastRemoteSyncAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_remote_sync_at"),
-  lastRemoteError: snake(Schema.NullOr(Schema.String), "last_remote_error"),
-  /** The writing process; null in the snapshot written at stop. */
-  orchestratorPid: snake(Schema.NullOr(Schema.Int), "orchestrator_pid"),
-  updatedAt: snake(Schema.DateTimeUtc, "updated_at"),
-  /** The original's manifest-count names: the components registered in all (here) and per domain. */
-  lastRemoteRegistered: snake(Schema.NullOr(Schema.Int), "last_remote_registered"),
-  lastRemotePerDomain: snake(Schema.Record({ key: Schema.String, value: Schema.Int }), "last_remote_per_domain"),
-  lastRemoteSkipped: snake(Schema.NullOr(Schema.Int), "last_remote_skipped"),
-  lastRemoteDurationMs: snake(Schema.NullOr(Schema.Number), "last_remote_duration_ms"),
-  activityState: snake(byDomain(KeyActivity), "activity_state"),
-  /** Keys left out of `activity_state` (it lists at most 1,000, the most telling first); absent in older files. */
-  activityOmitted: Schema.optionalWith(Schema.Int, { default: () => 0 }).pipe(Schema.fromKey("activity_omitted")),
-  lifecycleState: snake(byDomain(ComponentHealth), "lifecycle_state"),
-  // ---- additions ----
-  supervisor: SupervisorStatus,
-  profile: ProfileFlags,
-  secrets: SecretsStatus,
-  instance: InstanceInfo,
-  /** How often the writer refreshes the file when nothing changes: a probe's default max age is 3 of these. */
-  heartbeatIntervalMs: snake(Schema.Number, "heartbeat_interval_ms"),
-  ready: Schema.Boolean,
-  /** Why not ready, one human line each; empty when ready. */
-  readyReasons: snake(Schema.Array(Schema.String), "ready_reasons")
-}) {}
+/** Who wrote a snapshot: this project, or the Python original (its twelve fields only). */
+export const SnapshotFormat = Schema.Literal("oneiric", "legacy")
+export type SnapshotFormat = typeof SnapshotFormat.Type
 
 /** `oneiric health [--probe] --json`: the verdict on a snapshot file (and the snapshot, when it could be read). */
 export class HealthReport extends Schema.Class<HealthReport>("HealthReport")({
   path: Schema.String,
+  /**
+   * `legacy`: written by the Python original. `snapshot` is then derived from its twelve fields: what
+   * they do not say (supervisor, profile, secrets, instance, in-flight counts) holds neutral defaults,
+   * and the verdict rests on what they do say (the process, its components, and the age with --max-age).
+   */
+  format: Schema.optionalWith(SnapshotFormat, { default: () => "oneiric" }),
   ready: Schema.Boolean,
   reasons: Schema.Array(Schema.String),
   checkedAt: snake(Schema.DateTimeUtc, "checked_at"),
   /** Milliseconds since `updated_at` (null without a snapshot). */
   ageMs: snake(Schema.NullOr(Schema.Number), "age_ms"),
-  maxAgeMs: snake(Schema.Number, "max_age_ms"),
+  /** The oldest acceptable snapshot; null when age is not judged (a legacy snapshot without --max-age: the original writes only on changes). */
+  maxAgeMs: snake(Schema.NullOr(Schema.Number), "max_age_ms"),
   /** Is `orchestrator_pid` alive? null when it cannot be told (another host, no pid, no snapshot). */
   pidAlive: snake(Schema.NullOr(Schema.Boolean), "pid_alive"),
   snapshot: Schema.NullOr(RuntimeHealthSnapshot)
@@ -133,7 +65,7 @@ export class DuplicateComponent extends Schema.TaggedError<DuplicateComponent>()
 
 /** A snapshot read back, tolerantly: a missing, empty, truncated or foreign file is a reason, never a crash. */
 export type SnapshotRead =
-  | { readonly _tag: "Found"; readonly snapshot: RuntimeHealthSnapshot }
+  | { readonly _tag: "Found"; readonly snapshot: RuntimeHealthSnapshot; readonly format?: SnapshotFormat }
   | { readonly _tag: "Missing"; readonly reason: string }
   | { readonly _tag: "Corrupt"; readonly reason: string }
 
@@ -155,6 +87,7 @@ export const parseSnapshot = (location: string, text: string): SnapshotRead => {
   if (typeof json !== "object" || json === null || Array.isArray(json)) {
     return { _tag: "Corrupt", reason: `health snapshot at ${location} is not a snapshot: expected a JSON object` }
   }
+  if (isLegacyShape(json)) return parseLegacy(location, json)
   const decoded = decode(json)
   if (decoded._tag === "Right") return { _tag: "Found", snapshot: decoded.right }
   const [first] = ParseResult.ArrayFormatter.formatErrorSync(decoded.left)

@@ -95,11 +95,12 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
       snapshot: null
     })
   }
+  if (read.format === "legacy") return probeLegacy(read.snapshot, options)
   const snapshot = read.snapshot
   const maxAgeMs = options.maxAgeMs ?? defaultMaxAge(snapshot)
   const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updatedAt)
   const reasons: Array<string> = []
-  if (ageMs > maxAgeMs) reasons.push(`snapshot is stale: updated ${formatMs(ageMs)} ago (max age ${formatMs(maxAgeMs)})`)
+  if (ageMs > maxAgeMs) reasons.push(stale(ageMs, maxAgeMs))
 
   const pid = snapshot.orchestratorPid
   let alive: boolean | null = null
@@ -122,17 +123,43 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
   return report(options, snapshot, reasons, ageMs, maxAgeMs, alive)
 }
 
+const stale = (ageMs: number, maxAgeMs: number) => `snapshot is stale: updated ${formatMs(ageMs)} ago (max age ${formatMs(maxAgeMs)})`
+
+/**
+ * A snapshot written by the Python original says less: no supervisor, secrets or host, and it is
+ * rewritten only on changes, so its age proves nothing unless `--max-age` asks. Ready iff its process
+ * (read on the host that wrote it, as an exec probe is) is running and no component failed.
+ */
+const probeLegacy = (snapshot: RuntimeHealthSnapshot, options: ProbeOptions): HealthReport => {
+  const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updatedAt)
+  const maxAgeMs = options.maxAgeMs ?? null
+  const reasons: Array<string> = []
+  if (maxAgeMs !== null && ageMs > maxAgeMs) reasons.push(stale(ageMs, maxAgeMs))
+  const pid = snapshot.orchestratorPid
+  let alive: boolean | null = null
+  if (pid === null) reasons.push("the original's snapshot names no process (orchestrator_pid is null)")
+  else if (pid <= 0) reasons.push(`orchestrator_pid ${pid} is not a process id`)
+  else {
+    alive = options.isAlive(pid)
+    if (!alive) reasons.push(`orchestrator pid ${pid} is not running on ${options.host}`)
+  }
+  reasons.push(...componentReasons(snapshot.lifecycleState))
+  return report(options, snapshot, reasons, ageMs, maxAgeMs, alive, "legacy")
+}
+
 const report = (
   options: ProbeOptions,
   snapshot: RuntimeHealthSnapshot,
   reasons: ReadonlyArray<string>,
   ageMs: number,
-  maxAgeMs: number,
-  alive: boolean | null
+  maxAgeMs: number | null,
+  alive: boolean | null,
+  format: "oneiric" | "legacy" = "oneiric"
 ) => {
   const unique = dedupe(reasons)
   return new HealthReport({
     path: options.path,
+    format,
     ready: unique.length === 0,
     reasons: unique,
     checkedAt: options.now,

@@ -1,5 +1,5 @@
 /**
- * The JSON shapes the CLI prints with `--json` (stable; documented in the README). Each is encoded
+ * The JSON shapes the CLI prints with `--json` (stable; documented in docs/cli.md). Each is encoded
  * by its Schema, never hand-assembled.
  */
 import * as Schema from "effect/Schema"
@@ -35,9 +35,16 @@ export class DomainActivity extends Schema.Class<DomainActivity>("DomainActivity
   entries: Schema.Array(ActivityListing)
 }) {}
 
+/**
+ * Is there a store at the configured path? Read commands never create one: without it the report is
+ * empty and says so (`false`), rather than passing for "every key is accepting work".
+ */
+const storePresent = Schema.optionalWith(Schema.Boolean, { default: () => true }).pipe(Schema.fromKey("store_present"))
+
 /** `oneiric activity --json` */
 export class ActivityReport extends Schema.Class<ActivityReport>("ActivityReport")({
   store: Schema.String,
+  storePresent,
   /** Only the domains that have rows, keyed by domain name. */
   domains: Schema.Record({ key: Schema.String, value: DomainActivity }),
   totals: Schema.Struct({
@@ -51,6 +58,7 @@ export class ActivityReport extends Schema.Class<ActivityReport>("ActivityReport
 /** `oneiric activity --history --json` */
 export class HistoryReport extends Schema.Class<HistoryReport>("HistoryReport")({
   store: Schema.String,
+  storePresent,
   history: Schema.Array(Transition)
 }) {}
 
@@ -72,7 +80,12 @@ export class TransitionReport extends Schema.Class<TransitionReport>("Transition
   transition: Schema.NullOr(Transition),
   expired: Schema.NullOr(Transition),
   /** The change-feed position of this transition (0 for a dry run): a process that has applied it enforces it. */
-  seq: Schema.Number
+  seq: Schema.Number,
+  /**
+   * When the key had no row: stored keys of the domain it is a near miss of (`reprots.daily` →
+   * `reports.daily`), nearest first. A typo during an incident should not pass silently.
+   */
+  didYouMean: Schema.optionalWith(Schema.Array(ActivityKey), { default: () => [] }).pipe(Schema.fromKey("did_you_mean"))
 }) {}
 
 /** With `--json`, a failure is also printed on stdout as this object. */

@@ -50,6 +50,12 @@ export interface ListFilter {
   readonly state?: ActivityState | undefined
 }
 
+/** A range of key lengths, in characters, both ends included. */
+export interface KeyLength {
+  readonly min: number
+  readonly max: number
+}
+
 export interface HistoryFilter {
   readonly domain?: Domain | undefined
   readonly key?: ActivityKey | undefined
@@ -100,6 +106,11 @@ export interface ActivityStoreService {
   readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
   readonly get: (domain: Domain, key: ActivityKey) => Effect.Effect<ActivityEntry | null, StoreUnavailable>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ActivityEntry>, StoreUnavailable>
+  /**
+   * The stored keys of `domain` (wildcard rules included), only those of `length.min` to `length.max`
+   * characters when given: what "did you mean" compares a typo with, without building 100,000 rows.
+   */
+  readonly keys: (domain: Domain, length?: KeyLength) => Effect.Effect<ReadonlyArray<ActivityKey>, StoreUnavailable>
   /** One write-first transaction: the row and its history row (and an `expired` row first when due). */
   readonly transition: (request: TransitionRequest) => Effect.Effect<TransitionResult, StoreUnavailable>
   /** What `transition` would do, writing nothing. */

@@ -12,7 +12,7 @@ import type { StoreUnavailable } from "./Errors.js"
 import type { TransitionRequest, TransitionResult } from "./Store.js"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
-import { snake } from "./Fields.js"
+import { Millis, snake } from "./Fields.js"
 
 
 /**
@@ -49,7 +49,7 @@ export class SupervisorStatus extends Schema.Class<SupervisorStatus>("Supervisor
   watching: Schema.Boolean,
   lastTickAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_tick_at"),
   /** How long the last tick took, in milliseconds. */
-  lastTickMs: snake(Schema.Number, "last_tick_ms"),
+  lastTickMs: snake(Millis, "last_tick_ms"),
   ticks: Schema.Number,
   lastError: snake(Schema.NullOr(Schema.String), "last_error"),
   /** Milliseconds since the state was last known current (0 right after a good tick). */

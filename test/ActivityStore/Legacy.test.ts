@@ -1,11 +1,14 @@
 /** A database written by the Python original (the five-column table only) is adopted in place. */
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import * as path from "node:path"
 import * as Layer from "effect/Layer"
 import { ActivityQuery } from "../../src/ActivityQuery.js"
 import { ActivityStore } from "../../src/ActivityStore.js"
+import { LATEST_MIGRATION } from "../../src/ActivityStore/Migrations.js"
 import { ActivityKey } from "../../src/Domain/ActivityKey.js"
 import type { Domain } from "../../src/Domain/Domain.js"
 import { tempDir } from "../helpers.js"
@@ -101,9 +104,104 @@ describe("reopening", () => {
       expect(again[0]).toMatchObject({ paused: true, note: "kept" })
       expect(again[1]).toHaveLength(1)
       originalWrites(filename, (db) => {
-        expect(db.prepare("SELECT COUNT(*) AS n FROM oneiric_migrations").get()).toEqual({ n: 4 })
+        expect(db.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT migration_id) AS once, MAX(migration_id) AS latest FROM oneiric_migrations").get())
+          .toMatchObject({ once: expect.any(Number), latest: LATEST_MIGRATION })
+        const counts = db.prepare("SELECT COUNT(*) AS n, COUNT(DISTINCT migration_id) AS once FROM oneiric_migrations").get() as { n: number; once: number }
+        expect(counts.n).toBe(counts.once)
         expect(db.pragma("journal_mode", { simple: true })).toBe("wal")
       })
     })
+  })
+})
+
+/** The original's write: its five columns, an upsert that names only them, a delete for the default state. */
+const originalSet = (filename: string, domain: string, key: string, flags: { paused: boolean; draining: boolean; note: string | null }) =>
+  originalWrites(filename, (db) => {
+    if (!flags.paused && !flags.draining && flags.note === null) {
+      db.prepare("DELETE FROM activity WHERE domain = ? AND key = ?").run(domain, key)
+      return
+    }
+    db.prepare(`INSERT INTO activity (domain, key, paused, draining, note) VALUES (?, ?, ?, ?, ?)
+      ON CONFLICT (domain, key) DO UPDATE SET paused = excluded.paused, draining = excluded.draining, note = excluded.note`)
+      .run(domain, key, flags.paused ? 1 : 0, flags.draining ? 1 : 0, flags.note)
+  })
+
+describe("writes by the original after this store adopted the file (migration 0006)", () => {
+  it.effect("clear the expiry, are attributed source legacy with no actor, and appear in the history with the action they amount to", () => {
+    const filename = path.join(tempDir(), "domain_activity.sqlite")
+    return Effect.gen(function*() {
+      const store = yield* ActivityStore
+      const key = ActivityKey.make("nightly")
+      const expiresAt = DateTime.add(yield* DateTime.now, { minutes: 5 })
+      yield* store.transition({ domain: "task", key, action: "pause", actor: "ops", source: "cli", expiresAt })
+
+      originalSet(filename, "task", "nightly", { paused: true, draining: true, note: "from python" })
+      expect(yield* store.get("task", key)).toMatchObject({
+        paused: true, draining: true, note: "from python", expiresAt: null, updatedBy: null, source: "legacy", updatedAt: expect.anything()
+      })
+      originalSet(filename, "task", "nightly", { paused: false, draining: true, note: "from python" })
+      originalSet(filename, "task", "nightly", { paused: false, draining: true, note: "still from python" })
+      originalSet(filename, "task", "nightly", { paused: false, draining: false, note: null })
+      originalSet(filename, "task", "memo", { paused: false, draining: false, note: "read me" })
+
+      const history = [...(yield* store.history())].reverse()
+      expect(history.map((t) => [t.key, t.action, t.paused, t.draining, t.note, t.actor, t.source])).toEqual([
+        ["nightly", "pause", true, false, null, "ops", "cli"],
+        ["nightly", "drain", true, true, "from python", null, "legacy"],
+        ["nightly", "clear-pause", false, true, "from python", null, "legacy"],
+        ["nightly", "drain", false, true, "still from python", null, "legacy"],
+        ["nightly", "resume", false, false, null, null, "legacy"],
+        ["memo", "note", false, false, "read me", null, "legacy"]
+      ])
+      expect(history.every((t) => t.expiresAt === null || t.source === "cli")).toBe(true)
+    }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
+  })
+
+  it.effect("an indefinite pause by the original after `pause --for` is not dropped at the old expiry", () => {
+    const filename = path.join(tempDir(), "domain_activity.sqlite")
+    return Effect.gen(function*() {
+      const store = yield* ActivityStore
+      const key = ActivityKey.make("nightly")
+      yield* store.transition({ domain: "task", key, action: "pause", actor: "ops", source: "cli", expiresAt: DateTime.add(yield* DateTime.now, { seconds: 2 }) })
+      originalSet(filename, "task", "nightly", { paused: true, draining: true, note: null })
+      yield* TestClock.adjust("1 hour")
+      expect(yield* store.expireDue).toEqual([])
+      expect(yield* store.get("task", key)).toMatchObject({ paused: true, draining: true, expiresAt: null })
+    }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
+  })
+
+  it.effect("a write by the original that changes nothing records nothing, unless it clears an expiry", () => {
+    const filename = path.join(tempDir(), "domain_activity.sqlite")
+    return Effect.gen(function*() {
+      const store = yield* ActivityStore
+      const key = ActivityKey.make("k")
+      yield* store.transition({ domain: "task", key, action: "pause", note: "n", actor: "ops", source: "cli" })
+      originalSet(filename, "task", "k", { paused: true, draining: false, note: "n" })
+      expect(yield* store.get("task", key)).toMatchObject({ updatedBy: "ops", source: "cli" })
+      expect(yield* store.history()).toHaveLength(1)
+
+      yield* store.transition({ domain: "task", key, action: "pause", note: "n", actor: "ops", source: "cli", expiresAt: DateTime.add(yield* DateTime.now, { hours: 1 }) })
+      originalSet(filename, "task", "k", { paused: true, draining: false, note: "n" })
+      expect(yield* store.get("task", key)).toMatchObject({ expiresAt: null, source: "legacy", updatedBy: null })
+      expect((yield* store.history()).map((t) => `${t.action}:${t.source}`)).toEqual(["pause:legacy", "pause:cli", "pause:cli"])
+    }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
+  })
+
+  it.effect("this project's own writes, expiries included, are never attributed to the original", () => {
+    const filename = path.join(tempDir(), "domain_activity.sqlite")
+    return Effect.gen(function*() {
+      const store = yield* ActivityStore
+      const now = yield* DateTime.now
+      for (const [k, action] of [["a", "pause"], ["a", "drain"], ["a", "clear-pause"], ["a", "resume"], ["b", "drain"]] as const) {
+        yield* store.transition({ domain: "task", key: ActivityKey.make(k), action, actor: "ops", source: "api" })
+      }
+      yield* store.transition({ domain: "task", key: ActivityKey.make("c"), action: "pause", actor: "ops", source: "api", expiresAt: DateTime.add(now, { millis: 1 }) })
+      yield* TestClock.adjust("5 millis")
+      expect(yield* store.expireDue).toHaveLength(1)
+      const history = yield* store.history()
+      expect(history.map((t) => t.source)).not.toContain("legacy")
+      expect(history).toHaveLength(7)
+      originalWrites(filename, (db) => expect(db.prepare("SELECT COUNT(*) AS n FROM oneiric_writing").get()).toEqual({ n: 0 }))
+    }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename })))
   })
 })

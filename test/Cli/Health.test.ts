@@ -171,3 +171,56 @@ describe("oneiric health", () => {
       expect((yield* run("health", "--health-path", " ")).code).toBe(2)
     }))
 })
+
+describe("a snapshot written by the Python original", () => {
+  /** The original's file: its twelve fields, as its writer leaves them (nulls where nothing happened yet). */
+  const legacyFile = (fields: Record<string, unknown>) => {
+    const file = path.join(tempDir(), "runtime_health.json")
+    fs.writeFileSync(file, JSON.stringify({
+      watchers_running: false,
+      remote_enabled: false,
+      last_remote_sync_at: null,
+      last_remote_error: null,
+      orchestrator_pid: process.pid,
+      updated_at: new Date().toISOString().replace("Z", "123+00:00"),
+      last_remote_registered: null,
+      last_remote_per_domain: {},
+      last_remote_skipped: null,
+      last_remote_duration_ms: null,
+      activity_state: {},
+      lifecycle_state: {},
+      ...fields
+    }))
+    return file
+  }
+
+  it.live("is read: activity entries with only paused/draining/note get their state; a naive timestamp is UTC; nulls are tolerated", () =>
+    Effect.gen(function*() {
+      const naive = new Date(Date.now() - 3_000).toISOString().replace("Z", "")
+      const file = legacyFile({
+        updated_at: naive,
+        last_remote_per_domain: null,
+        activity_state: { workflow: { nightly: { paused: false, draining: true, note: null }, memo: { note: "read me" } } },
+        lifecycle_state: { task: { export: { state: "failed", last_error: "boom", last_health_at: null } } }
+      })
+      const result = yield* run("health", "--json", "--health-path", file)
+      expect(result.code).toBe(0)
+      const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(result.stdout))
+      expect(report.format).toBe("legacy")
+      expect(report.ageMs).toBeGreaterThanOrEqual(3_000)
+      expect(report.ageMs).toBeLessThan(60_000)
+      expect(report.snapshot?.activityState["workflow"]).toMatchObject({ nightly: { state: "draining" }, memo: { state: "note-only", paused: false } })
+      expect(report.ready).toBe(false)
+      expect(report.reasons).toEqual(["component task/export failed: boom"])
+    }))
+
+  it.live("a file that is neither shape is still a reason, never a crash", () =>
+    Effect.gen(function*() {
+      const noTime = yield* probe(legacyFile({ updated_at: null }))
+      expect(noTime.code).toBe(3)
+      expect(noTime.stderr).toMatch(/written by the Python original\) has no valid updated_at/)
+      const wrong = yield* probe(legacyFile({ activity_state: { task: { a: { paused: "yes" } } } }))
+      expect(wrong.code).toBe(3)
+      expect(wrong.stderr).toMatch(/written by the Python original\) cannot be read: activity_state\.task\.a\.paused/)
+    }))
+})

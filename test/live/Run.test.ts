@@ -30,7 +30,8 @@ describe("oneiric run", () => {
     expect(JSON.parse(drain.stdout).wait).toMatchObject({ drained: true, remaining: 0 })
     const activity = JSON.parse(oneiric(cache, "activity", "--json").stdout)
     expect(activity.domains.task.entries).toEqual([expect.objectContaining({ key: "demo.report", state: "drained", inflight: 0 })])
-    await eventually(async () => /demo: refused.*state=draining/.test(run.log()), 5_000)
+    // The demo's summary line names what was refused and why.
+    await eventually(async () => /demo: \d+ ran, \d+ refused: .*task\/demo\.report \(draining\)/.test(run.log()), 5_000)
     const served = JSON.parse((await get(`${run.base}/activity`)).body)
     expect(served.domains.task.entries[0]).toMatchObject({ key: "demo.report", state: "drained" })
     const metrics = (await get(`${run.base}/metrics`)).body
