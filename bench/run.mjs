@@ -4,7 +4,8 @@
 //
 //   node bench/run.mjs [--quick] [--strict] [--only NAME,NAME] [--quick-scale S]
 //
-// --quick          every script with --quick; the whole run fits in 60 s on a 2-core machine (CI runs this)
+// --quick          every script with --quick; the whole run fits in 60 s on a 2-core machine (CI runs this), plus
+//                  about 1.5 min for the two PostgreSQL scripts (pg-*, each skipped without a server: bench/pg-lib.mjs)
 // --strict         exit 1 when any figure FAILs or a script errors (default: exit 0 always: reporting, not gating)
 // --only a,b       only these scripts (e.g. drain,health-writer); for development: bench/results.json is not written
 // --quick-scale S  BENCH_QUICK_SCALE for the scripts in --quick mode (default 0.4): scales their repetition counts
@@ -322,6 +323,80 @@ const SCRIPTS = [
         failures: j.failures
       })
     ]
+  },
+  {
+    name: "pg-transitions",
+    file: "pg-transitions.mjs",
+    limit: [150, 400],
+    figures: (j) => {
+      if (j.skipped) return [figure({ id: "pg.transitions", name: "PostgreSQL store transitions", unit: "transitions/s", median: null, verdict: "skipped", note: j.skipped })]
+      const one = j.single_writer
+      const eight = j.eight_writers
+      const description = (writers) =>
+        `store.transition on the shared PostgreSQL store (advisory write lock, row, trigger-fed feed + NOTIFY, history), ${writers}; median of interleaved phases; baseline: the same statements on the raw pg driver in the other phases`
+      return [
+        figure({
+          id: "pg.transitions.single_writer",
+          name: "PostgreSQL transitions, 1 writer [pg driver]",
+          description: description("1 writer"),
+          unit: "transitions/s",
+          n: one.store.count,
+          median: one.store.per_second,
+          baseline: one.baseline_pg.per_second,
+          latency_ms: { p50: one.store.p50_ms, p99: one.store.p99_ms },
+          errors: one.store.errors
+        }),
+        figure({
+          id: "pg.transitions.eight_writers",
+          name: `PostgreSQL transitions, ${eight.writers} processes, total [pg driver]`,
+          description: description(`${eight.writers} writer processes`),
+          unit: "transitions/s",
+          n: eight.store.count,
+          median: eight.store.per_second,
+          baseline: eight.baseline_pg.per_second,
+          latency_ms: { p50: eight.store.p50_ms, p99: eight.store.p99_ms },
+          errors: eight.store.errors
+        })
+      ]
+    }
+  },
+  {
+    name: "pg-propagation",
+    file: "pg-propagation.mjs",
+    limit: [120, 400],
+    figures: (j) => {
+      if (j.skipped) return [figure({ id: "pg.propagation", name: "PostgreSQL propagation", unit: "ms", median: null, verdict: "skipped", note: j.skipped })]
+      const every = (id, replicas, x, target) =>
+        figure({
+          id: `pg.propagation.${id}`,
+          name: `Commit -> every replica enforcing, ${replicas} replicas [NOTIFY delivered]`,
+          description: "another process commits a pause; time until every replica's supervisor has applied it (LISTEN/NOTIFY, poll 250 ms as fallback) vs a raw pg LISTEN receiving the NOTIFY",
+          unit: "ms",
+          n: x.every.n,
+          median: x.every.p50,
+          p99: x.every.p99,
+          baseline: x.baseline_notify.p99,
+          basis: "p99",
+          ...(target ? { target: `p99 <= ${j.target_p99_ms} ms (aim ${j.aim_p99_ms})`, verdict: x.verdict } : {}),
+          timeouts: x.timeouts
+        })
+      return [
+        every("two_replicas", 2, j.two_replicas, true),
+        every("four_replicas", 4, j.four_replicas, false),
+        figure({
+          id: "pg.pause_wait",
+          name: "CLI pause --wait round trip, 2 replicas [CLI pause]",
+          description: "the real CLI process, start to exit, returning once both replicas acknowledged (applied 2/2) vs the same CLI pause without --wait",
+          unit: "ms",
+          n: j.pause_wait.wait_ms.n,
+          median: j.pause_wait.wait_ms.p50,
+          p99: j.pause_wait.wait_ms.p99,
+          baseline: j.pause_wait.baseline_plain_pause_ms.p50,
+          waited_ms: j.pause_wait.waited_ms,
+          failures: j.pause_wait.failures
+        })
+      ]
+    }
   },
   {
     name: "health-writer",

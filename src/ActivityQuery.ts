@@ -8,7 +8,7 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ActivityStore } from "./ActivityStore.js"
-import { buildReport } from "./ActivityQuery/Report.js"
+import { buildInstancesReport, buildReport } from "./ActivityQuery/Report.js"
 import type { ActivityQueryService } from "./Domain/Query.js"
 import { effectiveState, keysToRead } from "./Domain/Rules.js"
 
@@ -24,6 +24,10 @@ const make = Effect.map(ActivityStore, (store): ActivityQueryService => ({
       const rows = yield* store.list({ domain: query.domain, state: query.state === "drained" ? "draining" : query.state })
       return buildReport(store.describe, rows, instances, now, query)
     }),
+  instances: Effect.gen(function*() {
+    const instances = yield* store.instances
+    return buildInstancesReport(store.describe, instances, yield* DateTime.now)
+  }),
   history: (filter) => store.history(filter),
   effective: (domain, key) =>
     Effect.gen(function*() {

@@ -14,6 +14,7 @@ import { InvalidUsage, reportExit } from "./Cli/Failure.js"
 import { healthCommand } from "./Cli/Health.js"
 import { commandHelp, programHelp } from "./Cli/Help.js"
 import { describeTree } from "./Cli/Introspect.js"
+import { migrateCommand } from "./Cli/Migrate.js"
 import { pauseCommand } from "./Cli/Pause.js"
 import { resumeCommand } from "./Cli/Resume.js"
 import { rootCommand } from "./Cli/Root.js"
@@ -35,6 +36,7 @@ export const commandTree = rootCommand.pipe(
     traced("resume", resumeCommand),
     traced("health", healthCommand),
     traced("supervisor-info", supervisorInfoCommand),
+    traced("migrate", migrateCommand),
     // `run` lives for hours: its work (transitions, ticks, snapshot writes, requests) is traced span by span.
     runCommand
   ])

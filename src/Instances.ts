@@ -21,6 +21,16 @@ import { WorkGate } from "./WorkGate.js"
 /** How often an instance publishes when nothing happens; a row older than 3 of these is stale. */
 export const DEFAULT_HEARTBEAT_MS = 1_000
 
+/**
+ * Rows of processes that died without removing theirs (SIGKILL, a lost node) stay listed as stale
+ * for this long, then the next process to start removes them: replicas come and go all day on
+ * Cloud Run, and the table must not grow with them.
+ */
+export const STALE_ROWS_KEPT_MS = 60 * 60 * 1_000
+
+/** How long a stopping process tries to remove its row. */
+const REMOVE_TIMEOUT_MS = 2_000
+
 export interface InstancesService {
   readonly id: string
   readonly startedAt: DateTime.Utc
@@ -40,6 +50,12 @@ const make = (heartbeatMs: number) =>
     const startedAt = yield* DateTime.now
     const wakeup = yield* makeWakeup
 
+    const removeLongGone = Effect.gen(function*() {
+      const now = DateTime.toEpochMillis(yield* DateTime.now)
+      const gone = (yield* store.instances).filter((r) => now - DateTime.toEpochMillis(r.heartbeatAt) > STALE_ROWS_KEPT_MS)
+      yield* Effect.forEach(gone, (r) => store.removeInstance(r.id), { discard: true })
+    })
+
     const publish = Effect.gen(function*() {
       const report = new InstanceReport({
         id,
@@ -55,7 +71,7 @@ const make = (heartbeatMs: number) =>
     }).pipe(
       // Without a heartbeat, `drain --wait` elsewhere cannot see this process: that is unhealthy.
       Effect.matchCauseEffect({
-        onFailure: (cause) => supervisor.reportHealth("instance heartbeat", causeMessage(cause)),
+        onFailure: (cause) => supervisor.reportHealth("instance heartbeat", causeMessage(cause), "store"),
         onSuccess: () => supervisor.reportHealth("instance heartbeat", null)
       })
     )
@@ -67,6 +83,8 @@ const make = (heartbeatMs: number) =>
     yield* Effect.addFinalizer(() => Effect.sync(stopListening))
 
     // A change from the store (a drain, say) is acknowledged at once with the new feed position.
+    const stopFollowing = supervisor.onApplied(() => wakeup.wake())
+    yield* Effect.addFinalizer(() => Effect.sync(stopFollowing))
     const changes = yield* supervisor.subscribe()
     yield* Effect.forkScoped(
       Stream.runForEach(changes, (delta) => Effect.sync(() => (delta.cause === "local" ? undefined : wakeup.wake()))).pipe(
@@ -74,10 +92,16 @@ const make = (heartbeatMs: number) =>
       )
     )
 
+    // Bounded: an unreachable shared store must not eat the shutdown budget (the row goes stale by itself).
     yield* Effect.addFinalizer(() =>
-      store.removeInstance(id).pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.remove failed", cause)))
+      store.removeInstance(id).pipe(
+        Effect.disconnect,
+        Effect.timeoutFail({ duration: REMOVE_TIMEOUT_MS, onTimeout: () => `no answer within ${REMOVE_TIMEOUT_MS} ms` }),
+        Effect.catchAllCause((cause) => Effect.logWarning("Instances.remove failed", cause))
+      )
     )
     yield* Effect.forkScoped(Effect.forever(Effect.zipRight(publish, wakeup.sleep(heartbeatMs))))
+    yield* Effect.forkScoped(removeLongGone.pipe(Effect.catchAllCause((cause) => Effect.logWarning("Instances.prune failed", cause))))
 
     return { id, startedAt } satisfies InstancesService
   })

@@ -12,7 +12,7 @@ import { ActivityStore } from "./ActivityStore.js"
 import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
 import type { ConfigError } from "./Domain/Errors.js"
-import { StoreUnavailable } from "./Domain/Errors.js"
+import type { StoreUnavailable } from "./Domain/Errors.js"
 import { HealthSnapshot } from "./HealthSnapshot.js"
 import { Instances } from "./Instances.js"
 import { Lifecycle } from "./Lifecycle.js"
@@ -47,18 +47,13 @@ export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsol
 /** The configuration from the CLI's options, the settings file and the environment. */
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)
 
-/** The store the configuration names: the embedded SQLite file by default. */
+/** The store the configuration names: the embedded SQLite file by default, or a shared PostgreSQL database. */
 const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> =>
   Layer.unwrapEffect(
     Effect.map(ConfigResolver, (config) =>
-      config.storeKind === "sqlite"
-        ? ActivityStore.layerSqlite({ filename: config.paths.activityStore, busyTimeoutMs: options?.busyTimeoutMs })
-        : Layer.fail(
-          new StoreUnavailable({
-            store: config.redacted().paths.activityStore,
-            message: "a PostgreSQL activity store is not available in this version; unset ONEIRIC_ACTIVITY_STORE to use the embedded SQLite store"
-          })
-        ))
+      config.storeKind === "postgres"
+        ? ActivityStore.layerPostgres({ url: config.paths.activityStore })
+        : ActivityStore.layerSqlite({ filename: config.paths.activityStore, busyTimeoutMs: options?.busyTimeoutMs }))
   )
 
 /** For operator commands: wait up to 5 s for another connection's lock. */

@@ -1,20 +1,27 @@
 /**
  * Operator: the changes an operator makes, for the CLI and the HTTP API alike — one transition (or
  * its preview) written through the store and reported with the key's effective state afterwards
- * and the stored keys it governs (`TransitionReport`, what `pause|drain|resume --json` prints).
+ * and the stored keys it governs (`TransitionReport`, what `pause|drain|resume --json` prints) — and
+ * the wait until it has taken effect on every live instance (`--wait`).
  */
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type * as Stream from "effect/Stream"
 import { ActivityStore } from "./ActivityStore.js"
 import type { ActivityEntry } from "./Domain/Activity.js"
 import { covers, isWildcard } from "./Domain/ActivityKey.js"
 import type { ActivityKey } from "./Domain/ActivityKey.js"
 import type { StoreUnavailable } from "./Domain/Errors.js"
+import type { FleetTarget, FleetWait } from "./Domain/Fleet.js"
 import { TransitionReport } from "./Domain/Report.js"
 import { effectiveState, keysToRead } from "./Domain/Rules.js"
 import type { TransitionRequest } from "./Domain/Store.js"
+import { awaitFleet, followFleet } from "./Operator/FleetWait.js"
+import type { FleetWaitOptions } from "./Operator/FleetWait.js"
+
+export type { FleetWaitOptions } from "./Operator/FleetWait.js"
 
 export interface TransitionOptions {
   /** Report what would change and write nothing. */
@@ -24,6 +31,13 @@ export interface TransitionOptions {
 export interface OperatorService {
   /** Apply (or preview) `request` and report the key's state afterwards. */
   readonly transition: (request: TransitionRequest, options?: TransitionOptions) => Effect.Effect<TransitionReport, StoreUnavailable>
+  /**
+   * The progress of a change across every live instance sharing the store, until each has applied it
+   * (for a drain: and has nothing in flight under the key) or the deadline passes (the last element).
+   */
+  readonly follow: (target: FleetTarget, options: FleetWaitOptions) => Stream.Stream<FleetWait, StoreUnavailable>
+  /** How such a wait ends. */
+  readonly await: (target: FleetTarget, options: FleetWaitOptions) => Effect.Effect<FleetWait, StoreUnavailable>
 }
 
 /** The stored keys a row governs: itself, or for a wildcard every stored key it covers. */
@@ -57,7 +71,9 @@ const make = Effect.map(ActivityStore, (store): OperatorService => ({
       expired: result.expired,
       seq: result.seq
     })
-  })
+  }),
+  follow: (target, options) => followFleet(store, target, options),
+  await: (target, options) => awaitFleet(store, target, options)
 }))
 
 export class Operator extends Context.Tag("oneiric/Operator")<Operator, OperatorService>() {

@@ -21,7 +21,7 @@ export type { CheckOptions, HealthProbeService } from "./HealthProbe.js"
 export { Lifecycle } from "./Lifecycle.js"
 export { ActivityQuery } from "./ActivityQuery.js"
 export { Operator } from "./Operator.js"
-export type { OperatorService, TransitionOptions } from "./Operator.js"
+export type { FleetWaitOptions, OperatorService, TransitionOptions } from "./Operator.js"
 export {
   ConfigLive, LoggerLive, OperatorLive, OrchestratorFromConfig, OrchestratorLive, QueryLive, RuntimeFromConfig, RuntimeLive,
   RuntimeLive as layer, StoreLive

@@ -6,14 +6,13 @@ import * as TestClock from "effect/TestClock"
 import * as path from "node:path"
 import { ActivityQuery } from "../src/ActivityQuery.js"
 import { ActivityStore } from "../src/ActivityStore.js"
-import { layerClient } from "../src/ActivityStore/Sqlite.js"
-import { makeSqlStore } from "../src/ActivityStore/SqlStore.js"
 import type { TransitionRequest } from "../src/ActivityStore.js"
 import type { RequestAction } from "../src/Domain/Activity.js"
 import { ActivityKey } from "../src/Domain/ActivityKey.js"
 import type { Domain } from "../src/Domain/Domain.js"
 import { InflightCount, InstanceReport } from "../src/Domain/Instance.js"
 import { tempDir } from "./helpers.js"
+import { describePg, pgDatabase } from "./postgres.js"
 
 const key = (k: string) => ActivityKey.make(k)
 const request = (action: RequestAction, domain: Domain, k: string, extra: Partial<TransitionRequest> = {}): TransitionRequest => ({
@@ -28,8 +27,8 @@ const request = (action: RequestAction, domain: Domain, k: string, extra: Partia
 const effectiveOf = (domain: Domain, k: ActivityKey) => Effect.flatMap(ActivityQuery, (query) => query.effective(domain, k))
 
 /** The one contract every ActivityStore layer honours. */
-const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>) =>
-  describe(`ActivityStore contract: ${name}`, () => {
+const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>, suite: (name: string, body: () => void) => unknown = describe) =>
+  suite(`ActivityStore contract: ${name}`, () => {
     const run = <A, E>(body: Effect.Effect<A, E, ActivityStore | ActivityQuery>) =>
       Effect.provide(body, ActivityQuery.layer.pipe(Layer.provideMerge(layer())))
 
@@ -218,9 +217,6 @@ const contract = (name: string, layer: () => Layer.Layer<ActivityStore, unknown>
 
 contract("memory", () => ActivityStore.layerMemory)
 contract("sqlite", () => ActivityStore.layerSqlite({ filename: path.join(tempDir(), "domain_activity.sqlite") }))
-// The portable SQL implementation (what a PostgreSQL Layer will reuse), here over a SQLite client
-// without the SQLite write path.
-contract("portable SQL over SQLite", () =>
-  Layer.effect(ActivityStore, makeSqlStore("sql", null)).pipe(
-    Layer.provide(layerClient({ filename: path.join(tempDir(), "domain_activity.sqlite") }))
-  ))
+// The same portable store over the PostgreSQL dialect: a schema of its own per test.
+const database = pgDatabase()
+contract("postgres", () => ActivityStore.layerPostgres({ url: database.store() }), describePg)

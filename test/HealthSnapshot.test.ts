@@ -18,10 +18,11 @@ import { ConfigPaths, SecretsStatus } from "../src/Domain/Config.js"
 import type { ResolvedConfigFields } from "../src/Domain/Config.js"
 import type { Domain } from "../src/Domain/Domain.js"
 import { ComponentHealth, InstanceInfo, RuntimeHealthSnapshot } from "../src/Domain/Health.js"
-import { SupervisorStatus } from "../src/Domain/Supervision.js"
+import { StoreLink, SupervisorStatus } from "../src/Domain/Supervision.js"
 import { parseSnapshot, snapshotJson } from "../src/Domain/Health.js"
 import { readSnapshotFile } from "../src/HealthProbe.js"
 import { buildSnapshot, HealthSnapshot, writeFileAtomic } from "../src/HealthSnapshot.js"
+import { storeChecks } from "../src/Domain/Readiness.js"
 import type { SnapshotInput, SnapshotSink } from "../src/HealthSnapshot.js"
 import { Instances } from "../src/Instances.js"
 import { Lifecycle } from "../src/Lifecycle.js"
@@ -97,6 +98,34 @@ describe("buildSnapshot", () => {
     const encoded = Schema.encodeSync(RuntimeHealthSnapshot)(s)
     expect(encoded).toMatchObject({ updated_at: "2026-11-27T23:00:00.000Z", supervisor: { poll_interval_ms: 250, last_error: null }, profile: { name: "default" } })
     expect(Schema.decodeUnknownSync(RuntimeHealthSnapshot)(JSON.parse(JSON.stringify(encoded)))).toEqual(s)
+  })
+
+  it("with a shared store, the remote_* fields are its telemetry; the store link is in the snapshot and in /readyz?verbose", () => {
+    const link = new StoreLink({
+      store: "postgres://app:***@db/app", shared: true, reachable: false, listening: false, failStatic: true,
+      downSince: NOW, lastSyncAt: DateTime.subtract(NOW, { seconds: 3 }), lastSyncMs: 1.23456, lastError: "connect ECONNREFUSED",
+      reconnects: 2, outageReadiness: "stay-ready"
+    })
+    const s = buildSnapshot(input({
+      supervisor: status({ store: link, lastError: "connect ECONNREFUSED" }),
+      rows: [row("task", "a", { paused: true }), row("task", "b", { draining: true }), row("event", "*", { paused: true })],
+      components: [component("task", "worker")]
+    }, { profile: "serverless", remoteEnabled: false }))
+    expect(s).toMatchObject({
+      remoteEnabled: true, lastRemoteSyncAt: link.lastSyncAt, lastRemoteError: "connect ECONNREFUSED", lastRemoteDurationMs: 1.235,
+      lastRemoteRegistered: 3, lastRemotePerDomain: { event: 1, task: 2 }, lastRemoteSkipped: 0
+    })
+    // Fail-static under the default policy: still ready (the supervisor stays healthy), and the check says why.
+    expect(s.ready).toBe(true)
+    const check = storeChecks(s.supervisor).find((c) => c.name === "store")
+    expect(check).toMatchObject({ ok: false })
+    expect(check?.detail).toMatch(/UNREACHABLE since 2026-11-27T23:00:00.000Z: enforcing the last known state \(feed position 3, last sync .*\); shared store, readiness policy stay-ready; push: reconnecting/)
+    const encoded = Schema.encodeSync(RuntimeHealthSnapshot)(s)
+    expect(encoded.supervisor.store).toMatchObject({ fail_static: true, down_since: "2026-11-27T23:00:00.000Z", outage_readiness: "stay-ready" })
+    expect(Schema.decodeUnknownSync(RuntimeHealthSnapshot)(JSON.parse(JSON.stringify(encoded)))).toEqual(s)
+    // A snapshot of an older version (no store link) still reads.
+    const { store: _, ...older } = encoded.supervisor
+    expect(Schema.decodeUnknownSync(RuntimeHealthSnapshot)({ ...encoded, supervisor: older }).supervisor.store).toBeNull()
   })
 
   it("not ready, with reasons: missing secret, failed component, unhealthy or starting supervisor, shutting down", () => {

@@ -62,7 +62,7 @@ describe("Metrics", () => {
     })))
 
   const promtoolClean = "the exposition is promtool-clean"
-  it.live.skipIf(!promtool && process.env.ONEIRIC_CI !== "1")(
+  it.live.skipIf(!promtool && !process.env.CI)(
     promtool ? promtoolClean : `${promtoolClean} — SKIPPED: promtool is not installed (apt-get install prometheus; .ci/run does)`,
     () =>
     withMetrics(Effect.gen(function*() {

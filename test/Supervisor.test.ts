@@ -99,6 +99,17 @@ describe("Supervisor", () => {
       expect(Chunk.toArray(all).map((d) => `${d.domain}/${d.key}:${d.cause}`).sort()).toEqual(["event/e:replay", "event/old:replay", "task/a:replay", "task/b:replay"])
     }).pipe(Effect.scoped, Effect.provide(memoryStack())))
 
+  it.effect("a subscriber that falls behind loses the oldest deltas, never the newest", () =>
+    Effect.gen(function*() {
+      const s = yield* ready
+      const stream = yield* s.subscribe()
+      // 100 more transitions than the subscription holds, none read yet.
+      for (let i = 0; i < 4196; i++) yield* s.transition(request("pause", "task", `k${i}`))
+      const held = Chunk.toArray(yield* Stream.runCollect(Stream.take(stream, 4096)))
+      expect(held[0]?.key).toBe("k100")
+      expect(held[held.length - 1]?.key).toBe("k4195")
+    }).pipe(Effect.scoped, Effect.provide(memoryStack())), 60_000)
+
   it.effect("a failing store marks it unhealthy with the error, keeps serving the last state, and recovers", () => {
     let broken = false
     const flaky = Layer.effect(ActivityStore, Effect.map(ActivityStore, (inner) => ({

@@ -5,7 +5,7 @@ import { inflightUnder } from "../Domain/Inflight.js"
 import { isLive } from "../Domain/Instance.js"
 import type { InstanceReport } from "../Domain/Instance.js"
 import type { ReportQuery } from "../Domain/Query.js"
-import { ActivityListing, ActivityReport, DomainActivity, StateCounts } from "../Domain/Report.js"
+import { ActivityListing, ActivityReport, DomainActivity, InstanceListing, InstancesReport, StateCounts } from "../Domain/Report.js"
 import { listedState } from "../Domain/Rules.js"
 
 export const buildReport = (
@@ -25,7 +25,7 @@ const report = (store: string, rows: ReadonlyArray<ActivityEntry>, instances: Re
   // Which instances are live is the same for every row: decide it once.
   const live = instances.filter((r) => isLive(r, now))
   for (const row of rows) {
-    const inflight = inflightUnder(live, row.domain, row.key, 0, now).total
+    const inflight = inflightUnder(live, row.domain, row.key, now).total
     const own = listedState(row, now)
     const listing = new ActivityListing({ ...row, state: own === "draining" && inflight === 0 ? "drained" : own, inflight })
     const entries = grouped.get(row.domain)
@@ -33,6 +33,28 @@ const report = (store: string, rows: ReadonlyArray<ActivityEntry>, instances: Re
     else entries.push(listing)
   }
   return summarize(store, grouped)
+}
+
+/** Every instance row, live ones first (newest heartbeat first within each). */
+export const buildInstancesReport = (store: string, instances: ReadonlyArray<InstanceReport>, now: DateTime.Utc): InstancesReport => {
+  const nowMs = now.epochMillis
+  const listings = instances.map((r) =>
+    new InstanceListing({
+      id: r.id,
+      pid: r.pid,
+      host: r.host,
+      startedAt: r.startedAt,
+      heartbeatAt: r.heartbeatAt,
+      heartbeatAgeMs: Math.max(0, nowMs - r.heartbeatAt.epochMillis),
+      heartbeatIntervalMs: r.heartbeatIntervalMs,
+      live: isLive(r, now),
+      appliedSeq: r.appliedSeq,
+      inflight: r.inflight,
+      inflightTotal: r.inflight.reduce((n, c) => n + c.count, 0)
+    })
+  ).sort((a, b) => Number(b.live) - Number(a.live) || a.heartbeatAgeMs - b.heartbeatAgeMs || (a.id < b.id ? -1 : 1))
+  const live = listings.filter((l) => l.live).length
+  return new InstancesReport({ store, live, stale: listings.length - live, instances: listings })
 }
 
 const onlyState = (report: ActivityReport, state: ActivityState): ActivityReport =>

@@ -1,4 +1,4 @@
-/** Stored rows ↔ domain values, shared by the SQL store and the SQLite writer. */
+/** Stored rows ↔ domain values, shared by the portable SQL store and its dialects. */
 import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 import { ActivityEntry, Transition } from "../Domain/Activity.js"
@@ -119,3 +119,6 @@ export const activityColumns = (entry: ActivityEntry) => ({
   source: entry.source,
   expires_at: millis(entry.expiresAt)
 })
+
+export type HistoryColumns = ReturnType<typeof historyColumns>
+export type ActivityColumns = ReturnType<typeof activityColumns>

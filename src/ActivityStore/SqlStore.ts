@@ -1,35 +1,57 @@
 /**
- * The ActivityStore over `@effect/sql`'s SqlClient. The queries are portable SQL (SQLite and
- * PostgreSQL); only the client layer and the migrations are SQLite-specific.
+ * The portable SQL ActivityStore: every read is portable SQL over `@effect/sql`'s SqlClient, and the
+ * write path (Steps.ts) is one algorithm for every engine. A `Dialect` supplies only what an engine
+ * does its own way: how a write transaction is run and serialised (the lock), how a change is
+ * noticed cheaply, how the write statements are spelt, and push notifications where it has them.
+ * SqliteDialect.ts and PgDialect.ts are the two dialects.
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { SqlError } from "@effect/sql/SqlError"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import type { ActivityEntry, TransitionAction } from "../Domain/Activity.js"
+import type * as Stream from "effect/Stream"
 import type { Domain } from "../Domain/Domain.js"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { InflightJson, InstanceReport } from "../Domain/Instance.js"
-import { WRITING_TABLE } from "./Migrations.js"
-import { activityColumns, historyColumns, isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
-import type { ActivityRow, HistoryRow, RecordedRow } from "./Rows.js"
-import { byDomainThenKey, changesRow, listedState, nextRow, recordedRow, rowId } from "../Domain/Rules.js"
+import { byDomainThenKey, changesRow, listedState, nextRow, rowId } from "../Domain/Rules.js"
 import { resetBatch } from "../Domain/Store.js"
-import type { ActivityStoreService, ChangeBatch, TransitionRequest, TransitionResult } from "../Domain/Store.js"
+import type { ActivityStoreService, ChangeBatch, StoreSignal, StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
+import { isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
+import type { ActivityRow, HistoryRow } from "./Rows.js"
+import { expireSteps, transitionSteps } from "./Steps.js"
+import type { Steps } from "./Steps.js"
 
-/** How many change-feed rows to keep; a supervisor further behind than this reloads everything. */
-export const CHANGES_KEPT = 10_000
-/** The feed is pruned on every this-many-th history row, not on every write. */
-export const PRUNE_EVERY = 100
+export { CHANGES_KEPT, PRUNE_EVERY } from "./Steps.js"
+
+/** What one SQL engine does its own way; everything else is the portable store below. */
+export interface Dialect {
+  /** For messages: `sqlite:/abs/path`, or a URL with its password masked. */
+  readonly describe: string
+  readonly file: string | null
+  readonly shared: boolean
+  /** Runs `steps` as one write transaction, serialised against every other writer of the store. */
+  readonly write: <A>(steps: () => Steps<A>) => Effect.Effect<A, unknown>
+  /** Changes whenever the state may have changed; cheap enough to poll. */
+  readonly changeToken: Effect.Effect<string, unknown>
+  /**
+   * What changed since a feed position (default: the portable reads below, in one transaction). The hot
+   * path of every follower: a dialect may answer it its own, cheaper way.
+   */
+  readonly changesSince?: ((seq: number) => Effect.Effect<ChangeBatch, unknown>) | undefined
+  /** Every row and the feed position they are current at (default: two portable reads in one transaction). */
+  readonly snapshot?: Effect.Effect<StoreSnapshot, unknown> | undefined
+  /** Upsert of this process's instance row (default: the portable `INSERT … ON CONFLICT`). */
+  readonly publishInstance?: ((row: InstanceRow) => Effect.Effect<void, unknown>) | undefined
+  readonly signals?: Stream.Stream<StoreSignal> | undefined
+}
 
 const entries = (rows: ReadonlyArray<ActivityRow>) => {
   const intern = makeInterner()
   return rows.flatMap((row) => toEntry(row, intern) ?? [])
 }
 
-interface InstanceRow {
+export type InstanceRow = {
   readonly id: string
   readonly pid: number
   readonly host: string
@@ -56,13 +78,23 @@ const toInstance = (row: InstanceRow) =>
     inflight: Option.getOrElse(decodeInflight(row.inflight), () => [])
   })
 
-export const makeSqlStore = (describe: string, file: string | null) =>
+const instanceRow = (report: InstanceReport): InstanceRow => ({
+  id: report.id,
+  pid: report.pid,
+  host: report.host,
+  started_at: DateTime.toEpochMillis(report.startedAt),
+  heartbeat_at: DateTime.toEpochMillis(report.heartbeatAt),
+  heartbeat_interval_ms: report.heartbeatIntervalMs,
+  applied_seq: report.appliedSeq,
+  inflight: encodeInflight(report.inflight)
+})
+
+export const makeSqlStore = (dialect: Dialect) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
-    // `PRAGMA data_version` moves on commits by other connections only: count our own writes too.
-    let ownWrites = 0
+    const { describe } = dialect
 
-    const unavailable = (operation: string) => (error: SqlError) =>
+    const unavailable = (operation: string) => (error: unknown) =>
       new StoreUnavailable({ store: describe, message: `${operation} failed on ${describe}: ${errorMessage(error)}` })
 
     const selectRow = (domain: string, key: string) =>
@@ -71,83 +103,24 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         (rows) => (rows.length > 0 ? toEntry(rows[0]!) ?? null : null)
       )
 
-    const writeRow = (before: ActivityEntry | null, after: ActivityEntry | null) => {
-      if (after === null) {
-        return before === null ? Effect.void : sql`DELETE FROM activity WHERE domain = ${before.domain} AND key = ${before.key}`
-      }
-      const { domain: _, key: __, ...values } = activityColumns(after)
-      // UPDATE-then-INSERT instead of an upsert: a table created by the original may lack the unique key.
-      return before === null
-        ? sql`INSERT INTO activity ${sql.insert(activityColumns(after))}`
-        : sql`UPDATE activity SET ${sql.update(values)} WHERE domain = ${after.domain} AND key = ${after.key}`
-    }
-
-    const appendHistory = (row: RecordedRow, action: TransitionAction, at: DateTime.Utc, actor: string | null, source: string | null) =>
-      Effect.map(
-        // The feed row of this transition was added by the trigger on the activity write before
-        // this statement, so its head is the transition's feed position: no separate query.
-        sql<HistoryRow>`INSERT INTO activity_history ${sql.insert(historyColumns(row, action, DateTime.toEpochMillis(at), actor, source))}
-          RETURNING *, (SELECT MAX(seq) FROM activity_changes) AS head`,
-        (rows) => ({ transition: toTransition(rows[0]!), head: Number(rows[0]!.head ?? 0) })
-      )
-
-    /** Expire `row` if due: delete it and record `expired`. Runs inside a write transaction. */
-    const expireRow = (row: ActivityEntry, now: DateTime.Utc) =>
-      Effect.zipRight(
-        sql`DELETE FROM activity WHERE domain = ${row.domain} AND key = ${row.key}`,
-        Effect.map(appendHistory({ ...row, paused: false, draining: false }, "expired", now, "system", "expiry"), (r) => r.transition)
-      )
-
-    // The first statement of every write transaction is a write, so SQLite takes the write lock at
-    // BEGIN time instead of failing a read-then-write upgrade with SQLITE_BUSY_SNAPSHOT. On SQLite it
-    // is the mark that tells the legacy-attribution triggers (migration 0006) the write is ours.
-    const [begin, end] = sql.onDialectOrElse({
-      sqlite: () => [sql`INSERT OR REPLACE INTO ${sql(WRITING_TABLE)} (writing) VALUES (1)`, sql`DELETE FROM ${sql(WRITING_TABLE)}`] as const,
-      orElse: () => [sql`UPDATE activity SET paused = paused WHERE 0`, Effect.void] as const
-    })
-    const writeTransaction = <A, E, R>(body: Effect.Effect<A, E, R>) =>
-      sql.withTransaction(Effect.zipRight(begin, Effect.zipLeft(body, end)))
-
-    const plan = (request: TransitionRequest) =>
-      Effect.gen(function*() {
-        const now = yield* DateTime.now
-        const stored = yield* selectRow(request.domain, request.key)
-        const due = stored !== null && stored.isExpired(now)
-        const before = due ? null : stored
-        return { now, stored, due, before, after: nextRow(before, request, now) }
-      })
+    const head = Effect.map(sql<{ head: number | null }>`SELECT MAX(seq) AS head FROM activity_changes`, (rows) => Number(rows[0]?.head ?? 0))
 
     const transition = (request: TransitionRequest) =>
-      writeTransaction(Effect.gen(function*() {
-        const { after, before, due, now, stored } = yield* plan(request)
-        const expired = due ? yield* expireRow(stored!, now) : null
-        if (!changesRow(before, after)) {
-          return { before, after: before, changed: false, transition: null, expired, seq: yield* head } satisfies TransitionResult
-        }
-        yield* writeRow(before, after)
-        const written = yield* appendHistory(recordedRow(request, before, after), request.action, now, request.actor, request.source)
-        // Prune the feed now and then (every 100th history row, whichever process writes it), not on every write.
-        if (written.transition.seq % PRUNE_EVERY === 0) {
-          yield* sql`DELETE FROM activity_changes WHERE seq <= ${written.head - CHANGES_KEPT}`
-        }
-        return { before, after, changed: true, transition: written.transition, expired, seq: written.head } satisfies TransitionResult
-      })).pipe(
-        Effect.ensuring(Effect.sync(() => void ownWrites++)),
+      Effect.flatMap(DateTime.now, (now) => dialect.write(() => transitionSteps(request, now))).pipe(
         Effect.mapError(unavailable(`${request.action} ${request.domain}/${request.key}`))
       )
 
     const preview = (request: TransitionRequest) =>
-      plan(request).pipe(
-        Effect.map(({ after, before }): TransitionResult => {
-          const changed = changesRow(before, after)
-          return { before, after: changed ? after : before, changed, transition: null, expired: null, seq: 0 }
-        }),
-        Effect.mapError(unavailable("preview"))
-      )
+      Effect.gen(function*() {
+        const now = yield* DateTime.now
+        const stored = yield* selectRow(request.domain, request.key)
+        const before = stored !== null && stored.isExpired(now) ? null : stored
+        const after = nextRow(before, request, now)
+        const changed = changesRow(before, after)
+        return { before, after: changed ? after : before, changed, transition: null, expired: null, seq: 0 } satisfies TransitionResult
+      }).pipe(Effect.mapError(unavailable("preview")))
 
-    const head = Effect.map(sql<{ head: number | null }>`SELECT MAX(seq) AS head FROM activity_changes`, (rows) => Number(rows[0]?.head ?? 0))
-
-    const changesSince = (seq: number) =>
+    const portableChangesSince = (seq: number) =>
       sql.withTransaction(Effect.gen(function*() {
         // Two subqueries, not `SELECT MAX(seq), MIN(seq)`: together the aggregates scan the table; apart each is one index probe.
         const [bounds] = yield* sql<{ head: number | null; tail: number | null }>`
@@ -160,6 +133,8 @@ export const makeSqlStore = (describe: string, file: string | null) =>
         }
         const keys = yield* sql<{ domain: string; key: string }>`
           SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}`
+        // Read after the head (each statement may see a newer state on an engine without snapshot reads):
+        // a row newer than `head` is applied early and read again next time, never missed.
         const rows = entries(yield* sql<ActivityRow>`
           SELECT a.* FROM activity a JOIN (SELECT DISTINCT domain, key FROM activity_changes WHERE seq > ${seq} AND seq <= ${head}) c
           ON a.domain = c.domain AND a.key = c.key`)
@@ -170,29 +145,28 @@ export const makeSqlStore = (describe: string, file: string | null) =>
           entry: found.get(rowId(k.domain, k.key)) ?? null
         }))
         return { seq: head, reset: false, changed } satisfies ChangeBatch
-      })).pipe(Effect.mapError(unavailable("reading changes")))
+      }))
+    const changesSince = (seq: number) => (dialect.changesSince ?? portableChangesSince)(seq).pipe(Effect.mapError(unavailable("reading changes")))
 
-    const instanceRow = (report: InstanceReport) => ({
-      id: report.id,
-      pid: report.pid,
-      host: report.host,
-      started_at: DateTime.toEpochMillis(report.startedAt),
-      heartbeat_at: DateTime.toEpochMillis(report.heartbeatAt),
-      heartbeat_interval_ms: report.heartbeatIntervalMs,
-      applied_seq: report.appliedSeq,
-      inflight: encodeInflight(report.inflight)
+    // The head first, then the rows: rows at least as new as the position they are reported at.
+    const snapshot = dialect.snapshot ?? sql.withTransaction(Effect.all({ seq: head, entries: Effect.map(sql<ActivityRow>`SELECT * FROM activity`, entries) }))
+
+    // Most sweeps find nothing: a lock-free look first, so idle replicas never queue for the write lock.
+    const anyDue = (at: number) =>
+      Effect.map(sql<{ due: number }>`SELECT 1 AS due FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ${at} LIMIT 1`, (rows) => rows.length > 0)
+
+    const publishInstance = dialect.publishInstance ?? ((row: InstanceRow) => {
+      const { id: _, ...changes } = row
+      return sql`INSERT INTO oneiric_instances ${sql.insert(row)} ON CONFLICT (id) DO UPDATE SET ${sql.update(changes)}`
     })
 
     const service: ActivityStoreService = {
       describe,
-      file,
-      changeToken: sql<{ data_version: number }>`PRAGMA data_version`.pipe(
-        Effect.map((rows) => `${rows[0]?.data_version ?? 0}:${ownWrites}`),
-        Effect.mapError(unavailable("checking for changes"))
-      ),
-      snapshot: sql.withTransaction(Effect.all({ seq: head, entries: Effect.map(sql<ActivityRow>`SELECT * FROM activity`, entries) })).pipe(
-        Effect.mapError(unavailable("loading the state"))
-      ),
+      file: dialect.file,
+      shared: dialect.shared,
+      signals: dialect.signals,
+      changeToken: dialect.changeToken.pipe(Effect.mapError(unavailable("checking for changes"))),
+      snapshot: snapshot.pipe(Effect.mapError(unavailable("loading the state"))),
       get: (domain, key) => selectRow(domain, key).pipe(Effect.mapError(unavailable("get"))),
       keys: (domain, length) =>
         (length === undefined
@@ -225,22 +199,10 @@ export const makeSqlStore = (describe: string, file: string | null) =>
       changesSince,
       expireDue: Effect.gen(function*() {
         const now = yield* DateTime.now
-        const due = entries(yield* sql<ActivityRow>`SELECT * FROM activity WHERE expires_at IS NOT NULL AND expires_at <= ${DateTime.toEpochMillis(now)}`)
-        if (due.length === 0) return []
-        return yield* writeTransaction(Effect.forEach(due, (row) =>
-          // Re-read inside the write lock: another process may have expired or changed it meanwhile.
-          Effect.flatMap(selectRow(row.domain, row.key), (current) =>
-            current !== null && current.isExpired(now) ? Effect.map(expireRow(current, now), (t) => [t]) : Effect.succeed([]))
-        )).pipe(Effect.map((ts) => ts.flat()))
-      }).pipe(Effect.ensuring(Effect.sync(() => void ownWrites++)), Effect.mapError(unavailable("expiring rows"))),
-      publishInstance: (report) => {
-        const row = instanceRow(report)
-        const { id: _, ...changes } = row
-        return sql`INSERT INTO oneiric_instances ${sql.insert(row)} ON CONFLICT (id) DO UPDATE SET ${sql.update(changes)}`.pipe(
-          Effect.asVoid,
-          Effect.mapError(unavailable("publishing this instance"))
-        )
-      },
+        if (!(yield* anyDue(DateTime.toEpochMillis(now)))) return []
+        return yield* dialect.write(() => expireSteps(now))
+      }).pipe(Effect.mapError(unavailable("expiring rows"))),
+      publishInstance: (report) => publishInstance(instanceRow(report)).pipe(Effect.asVoid, Effect.mapError(unavailable("publishing this instance"))),
       removeInstance: (id) =>
         sql`DELETE FROM oneiric_instances WHERE id = ${id}`.pipe(Effect.asVoid, Effect.mapError(unavailable("removing this instance"))),
       instances: sql<InstanceRow>`SELECT * FROM oneiric_instances ORDER BY started_at, id`.pipe(

@@ -18,7 +18,7 @@ import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch } from "../Domain/Store.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
-import { makeSqliteWriter } from "./SqliteWriter.js"
+import { makeSqliteDialect } from "./SqliteDialect.js"
 import { makeSqlStore } from "./SqlStore.js"
 
 const DEFAULT_BUSY_TIMEOUT_MS = 5_000
@@ -82,14 +82,13 @@ export const makeSqliteStore = (options: SqliteOptions) =>
     const busyTimeoutMs = busyTimeoutOf(options)
     const open = Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const built = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
-        Effect.flatMap((context) => Effect.provide(makeSqlStore(describe, filename), context)),
+      const store = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
         // Opened after the client, so the schema is migrated by then.
-        Effect.zip(Scope.extend(makeSqliteWriter(filename, busyTimeoutMs, describe), scope)),
+        Effect.flatMap((context) =>
+          Effect.provide(Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore), context)
+        ),
         Effect.tapError(() => Scope.close(scope, Exit.void))
       )
-      const [sqlStore, writer] = built
-      const store: ActivityStoreService = { ...sqlStore, transition: writer.transition, expireDue: writer.expireDue, snapshot: writer.snapshot }
       return { scope, store, inode: inodeOf(filename) }
     })
 

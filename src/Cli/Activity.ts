@@ -9,7 +9,7 @@ import { ActivityQuery } from "../ActivityQuery.js"
 import { ActivityStore } from "../ActivityStore.js"
 import { ConfigResolver } from "../ConfigResolver.js"
 import type { Transition } from "../Domain/Activity.js"
-import { ActivityReport, HistoryReport } from "../Domain/Report.js"
+import { ActivityReport, HistoryReport, InstancesReport } from "../Domain/Report.js"
 import { QueryLive } from "../MainLive.js"
 import { didYouMean } from "./DidYouMean.js"
 import * as Input from "./Input.js"
@@ -30,6 +30,9 @@ const options = {
     Options.optional
   ),
   history: Options.boolean("history").pipe(Options.withDescription("List the transitions (who did what, when), newest first")),
+  instances: Options.boolean("instances").pipe(
+    Options.withDescription("List the processes sharing the store: applied feed position, heartbeat age, work in flight")
+  ),
   limit: Options.integer("limit").pipe(Options.withDescription("With --history: at most this many (default 50)"), Options.withDefault(50))
 }
 
@@ -44,6 +47,10 @@ export const activityCommand = Command.make("activity", options, (args) =>
     yield* Effect.gen(function*() {
       const presence = storePresence(yield* ConfigResolver)
       if (!presence.present) {
+        if (args.instances) {
+          return yield* print(args.json, InstancesReport, new InstancesReport({ store: presence.describe, live: 0, stale: 0, instances: [] }), () =>
+            noStoreMessage(presence, "no process has published itself there"))
+        }
         return yield* args.history
           ? print(args.json, HistoryReport, new HistoryReport({ store: presence.describe, storePresent: false, history: [] }), () =>
             noStoreMessage(presence, "there is no history there"))
@@ -52,6 +59,7 @@ export const activityCommand = Command.make("activity", options, (args) =>
       }
       yield* Effect.gen(function*() {
         const query = yield* ActivityQuery
+        if (args.instances) return yield* print(args.json, InstancesReport, yield* query.instances, describeInstances)
         if (args.history) {
           const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
           return yield* print(args.json, HistoryReport, report, describeHistory)
@@ -82,6 +90,27 @@ const describeActivity = (report: ActivityReport): string => {
   if (sections.length === 0) return `Every key is accepting work (no paused, draining or noted keys in ${report.store}).`
   return [...sections, `total: ${report.totals.paused} paused, ${report.totals.draining} draining, ${report.totals.noteOnly} note-only`].join("\n\n")
 }
+
+const age = (ms: number) => (ms < 1_000 ? `${ms} ms` : ms < 120_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms / 60_000)} min`)
+
+const describeInstances = (report: InstancesReport): string =>
+  report.instances.length === 0
+    ? `No process has published itself in ${report.store} (a running \`oneiric run\` or embedding app does).`
+    : [
+      `${report.live} live, ${report.stale} stale instance(s) in ${report.store}`,
+      table(
+        ["INSTANCE", "HOST", "PID", "LIVE", "APPLIED", "HEARTBEAT", "INFLIGHT"],
+        report.instances.map((i) => [
+          i.id,
+          i.host,
+          String(i.pid),
+          i.live ? "yes" : "stale",
+          String(i.appliedSeq),
+          `${age(i.heartbeatAgeMs)} ago`,
+          i.inflightTotal === 0 ? "0" : `${i.inflightTotal} (${i.inflight.map((c) => `${c.domain}/${c.key} ${c.count}`).join(", ")})`
+        ])
+      )
+    ].join("\n")
 
 const flags = (t: Transition) => [t.paused ? "paused" : "", t.draining ? "draining" : ""].filter(Boolean).join("+") || "-"
 

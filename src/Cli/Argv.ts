@@ -15,7 +15,7 @@ export const SHELLS = ["bash", "zsh", "fish"] as const
 
 /** Root options @effect/cli adds itself; `--log-level` sets the minimum level of the logs on stderr. */
 export const BUILT_IN_ROOT_OPTIONS: ReadonlyArray<OptionInfo> = [
-  { name: "--log-level", aliases: [], takesValue: true, placeholder: "LEVEL", description: `Logs on stderr from this level: ${LOG_LEVELS.filter((l) => l !== "all" && l !== "fatal").join(" | ")} (default info)` }
+  { name: "--log-level", aliases: [], takesValue: true, placeholder: "LEVEL", description: `Level: ${LOG_LEVELS.filter((l) => l !== "all" && l !== "fatal").join("|")} (default info)` }
 ]
 
 /** What this command line asks for. */

@@ -8,7 +8,7 @@ import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
 import { CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
-import type { ConfigError, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WorkInterrupted } from "../Domain/Errors.js"
+import type { ConfigError, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WaitTimedOut, WorkInterrupted } from "../Domain/Errors.js"
 import { causeMessage } from "../Domain/Errors.js"
 import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
@@ -51,7 +51,16 @@ export class InvalidUsage extends Schema.TaggedError<InvalidUsage>()("InvalidUsa
 }) {}
 
 /** Every error a command can fail with; `reportExit` only accepts programs whose errors are all mapped here. */
-export type CommandError = InvalidUsage | InvalidInput | ConfigError | ListenFailed | StoreUnavailable | DrainTimedOut | NotReady | WorkInterrupted
+export type CommandError =
+  | InvalidUsage
+  | InvalidInput
+  | ConfigError
+  | ListenFailed
+  | StoreUnavailable
+  | DrainTimedOut
+  | WaitTimedOut
+  | NotReady
+  | WorkInterrupted
 
 /** The exit code of every error: the CLI owns this mapping, not the domain. */
 const outcomeOfError = (usageText: string) =>
@@ -65,6 +74,7 @@ const outcomeOfError = (usageText: string) =>
       StoreUnavailable: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.storeUnavailable }),
       // These commands already printed their JSON report (the remaining counts, the reasons): one document on stdout.
       DrainTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
+      WaitTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
       NotReady: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.notReady, reported: true }),
       WorkInterrupted: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.failure })
     }),

@@ -20,18 +20,18 @@ export interface CommandGuide {
 
 export const GUIDES: Readonly<Record<string, CommandGuide>> = {
   activity: {
-    usage: "[--domain DOMAIN] [--state STATE] [--key KEY] [--history [--limit N]] [--json]",
+    usage: "[--domain DOMAIN] [--state STATE] [--key KEY] [--history [--limit N]] [--instances] [--json]",
     about: "Lists the keys that are paused, draining or carry a note: who changed them, when they expire, " +
       "and how much work the live instances still run under them. --history lists the transitions instead. " +
       "Reads the store and never creates it: with no store at the path it says so.",
     examples: [
       { command: "oneiric activity", what: "what is paused, draining or noted now" },
-      { command: "oneiric activity --domain task --state paused", what: "only the paused tasks" },
-      { command: "oneiric activity --history --limit 20", what: "the last 20 transitions, newest first" }
+      { command: "oneiric activity --history --limit 20", what: "the last 20 transitions, newest first" },
+      { command: "oneiric activity --instances", what: "the processes sharing the store and how far each has got" }
     ]
   },
   pause: {
-    usage: "--domain DOMAIN --key KEY [--note TEXT] [--for DUR | --until TIME] [--dry-run] [--json]",
+    usage: "--domain DOMAIN --key KEY [--note TEXT] [--for DUR | --until TIME] [--wait [--timeout DUR]] [--dry-run] [--json]",
     about: "Running processes refuse new work for the key; work already running finishes. `*` pauses a whole " +
       "domain, `prefix.*` every key under `prefix.`. Prints the effective state and the keys affected; " +
       "pausing what is already paused changes nothing and says so.",
@@ -53,7 +53,7 @@ export const GUIDES: Readonly<Record<string, CommandGuide>> = {
     ]
   },
   resume: {
-    usage: "--domain DOMAIN --key KEY [--note TEXT] [--dry-run] [--json]",
+    usage: "--domain DOMAIN --key KEY [--note TEXT] [--wait [--timeout DUR]] [--dry-run] [--json]",
     about: "Clears the key's pause and drain (and its note; the history keeps it): running processes accept " +
       "new work for it again. Resuming a key that is neither paused nor draining changes nothing and says so.",
     examples: [
@@ -82,11 +82,21 @@ export const GUIDES: Readonly<Record<string, CommandGuide>> = {
       { command: "oneiric supervisor-info --profile serverless --json", what: "the serverless profile, as JSON" }
     ]
   },
+  migrate: {
+    usage: "[--json]",
+    about: "Brings the store's schema to this version now, instead of on the first open. With PostgreSQL, run it " +
+      "with a role that may create tables; the services then need only a role that reads and writes them. " +
+      "Says which migrations it applied.",
+    examples: [
+      { command: "oneiric migrate", what: "migrate the store of this directory" },
+      { command: "oneiric migrate --json", what: "the outcome as JSON" }
+    ]
+  },
   run: {
     usage: "[--demo] [--host HOST] [--port PORT] [--health-path FILE] [--health-interval DUR]",
-    about: "Runs the supervisor, the health snapshot writer and the HTTP probes (/healthz, /readyz, /metrics, " +
-      "/activity) until SIGTERM or Ctrl-C, then shuts down gracefully. --demo adds a sample workload that " +
-      "shows pause, drain and resume at work.",
+    about: "Runs the supervisor, the health snapshot writer, the HTTP probes (/healthz, /readyz, /metrics) and " +
+      "the operator console (/) until SIGTERM or Ctrl-C, then shuts down gracefully. --demo adds a sample " +
+      "workload that shows pause, drain and resume at work.",
     examples: [
       { command: "oneiric run --demo", what: "the demo workload with probes on 127.0.0.1:8787" },
       { command: "oneiric run --port 9090 --health-interval 2s", what: "probes on port 9090, snapshot every 2 s" }

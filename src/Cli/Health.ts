@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { formatMs } from "../Domain/Duration.js"
 import { InvalidInput } from "../Domain/Errors.js"
 import { HealthReport, NotReady } from "../Domain/Health.js"
+import { describeStoreLink } from "../Domain/Readiness.js"
 import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
 import { HealthProbe } from "../HealthProbe.js"
 import * as Input from "./Input.js"
@@ -111,6 +112,7 @@ const summary = (report: HealthReport, s: RuntimeHealthSnapshot): string => {
           `${sup.healthy ? "healthy" : "unhealthy"}; poll ${sup.pollIntervalMs} ms; ` +
           `watcher ${onOff(s.watchersRunning)}; last tick ${iso(sup.lastTickAt)}${sup.lastError === null ? "" : `; error: ${sup.lastError}`}`
     ],
+    ...(sup.store === null ? [] : [["store", describeStoreLink(sup.store, sup.appliedSeq)] as const]),
     [
       "profile",
       `${s.profile.name} (supervisor ${onOff(s.profile.supervisorEnabled)}, watchers ${onOff(s.profile.watchersEnabled)}, ` +
@@ -131,7 +133,8 @@ const activity = (s: RuntimeHealthSnapshot): string => {
 }
 
 const lifecycle = (s: RuntimeHealthSnapshot): string => {
-  const counts = Object.entries(s.lastRemotePerDomain).map(([domain, n]) => `${domain} ${n}`).join(", ")
+  // Counted here: with a shared store, last_remote_per_domain counts the store's keys instead.
+  const counts = Object.entries(s.lifecycleState).map(([domain, byKey]) => `${domain} ${Object.keys(byKey).length}`).join(", ")
   const rows = Object.entries(s.lifecycleState).flatMap(([domain, byKey]) =>
     Object.entries(byKey).map(([key, c]) => [domain, key, c.state, c.hasCheck ? iso(c.lastHealthAt) : "(no check)", cell(c.lastError)])
   )

@@ -49,5 +49,14 @@ export const until = Options.text("until").pipe(
   Options.optional
 )
 
+export const wait = Options.boolean("wait").pipe(
+  Options.withDescription("Return once every live instance sharing the store has applied it (exit 4 at --timeout)")
+)
+
+export const timeout = Options.text("timeout").pipe(
+  Options.withDescription("With --wait: give up after this long, e.g. 10s (default 30s); exit 4"),
+  Options.optional
+)
+
 /** The options pause and drain share (resume takes no expiry). */
 export const transition = { domain, key, positionalKey, note, forDuration, until, by, dryRun, json }

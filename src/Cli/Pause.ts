@@ -6,7 +6,9 @@ import { runTransition } from "./Transition.js"
 
 const options = {
   ...Shared.transition,
-  resume: Options.boolean("resume").pipe(Options.withDescription("Clear only the pause, keep a drain (the original's spelling)"))
+  resume: Options.boolean("resume").pipe(Options.withDescription("Clear only the pause, keep a drain (the original's spelling)")),
+  wait: Shared.wait,
+  timeout: Shared.timeout
 }
 
 export const pauseCommand = Command.make("pause", options, (args) =>

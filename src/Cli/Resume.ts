@@ -10,7 +10,9 @@ const options = {
   note: Shared.note,
   by: Shared.by,
   dryRun: Shared.dryRun,
-  json: Shared.json
+  json: Shared.json,
+  wait: Shared.wait,
+  timeout: Shared.timeout
 }
 
 export const resumeCommand = Command.make("resume", options, (args) => runTransition("resume", args)).pipe(

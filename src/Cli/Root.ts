@@ -1,6 +1,6 @@
 /**
  * The root command and its options, and how a command gets its configuration: the root options
- * (`--config`, `--profile`, `--cache-dir`) and the command's own (`--health-path`, `--host`, …) all
+ * (`--config`, `--profile`, `--cache-dir`, `--store`) and the command's own (`--health-path`, `--host`, …) all
  * enter through the ConfigResolver, so every value shows the layer that decided it.
  */
 import * as Command from "@effect/cli/Command"
@@ -26,7 +26,12 @@ const rootOptions = {
   ),
   cacheDir: Options.text("cache-dir").pipe(
     Options.withPseudoName("DIR"),
-    Options.withDescription("Where the store and health snapshot are (default: $ONEIRIC_CACHE_DIR, else ./.oneiric_cache)"),
+    Options.withDescription("Store and snapshot directory (default: ./.oneiric_cache)"),
+    Options.optional
+  ),
+  store: Options.text("store").pipe(
+    Options.withPseudoName("STORE"),
+    Options.withDescription("SQLite file or postgres:// URL (default: in --cache-dir)"),
     Options.optional
   )
 }
@@ -35,7 +40,7 @@ const rootOptions = {
 export const rootCommand = Command.make("oneiric", rootOptions)
 
 /** The options a command adds to the root ones; each overrides the environment and the settings file. */
-export type CommandConfig = Omit<ConfigOptions, "configPath" | "profile" | "cacheDir" | "env" | "cwd">
+export type CommandConfig = Omit<ConfigOptions, "configPath" | "profile" | "cacheDir" | "activityStore" | "env" | "cwd">
 
 /** The configuration layer for this invocation: root options plus the command's own. */
 export const configLayer = (own: CommandConfig = {}): Effect.Effect<Layer.Layer<ConfigResolver, ConfigError>, never, Command.Command.Context<"oneiric">> =>
@@ -44,6 +49,7 @@ export const configLayer = (own: CommandConfig = {}): Effect.Effect<Layer.Layer<
       configPath: Option.getOrUndefined(root.config),
       profile: Option.getOrUndefined(root.profile),
       cacheDir: Option.getOrUndefined(root.cacheDir),
+      activityStore: Option.getOrUndefined(root.store),
       ...own
     }))
 

@@ -38,7 +38,8 @@ const describe = (c: ResolvedConfig): string => {
     ["admin_token", adminToken(c)],
     ["settings_file", c.paths.settingsFile ?? "- (none found)"],
     ["cache_dir", c.paths.cacheDir],
-    ["activity_store", `${c.paths.activityStore} (${c.storeKind}${storePresence(c).present ? "" : "; no store there yet"})`],
+    ["activity_store", `${c.paths.activityStore} (${c.storeKind}; decided by ${d.activityStore}${storePresence(c).present ? "" : "; no store there yet"})`],
+    ["shared_store_outage", `${c.sharedStoreOutage} (decided by ${d.sharedStoreOutage})`],
     ["health_path", c.paths.healthPath],
     ["secrets", c.secrets.required.length === 0 ? "none required" : c.secrets.status === "ready" ? `ready (${c.secrets.required.join(", ")})` : `missing: ${c.secrets.missing.join(", ")}`]
   ]

@@ -1,4 +1,5 @@
-/** pause / drain / resume: validate everything, then one store transition (or a preview). */
+/** pause / drain / resume: validate everything, then one store transition (or a preview), and `--wait` for the fleet. */
+import * as Console from "effect/Console"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -7,12 +8,14 @@ import { ActivityStore } from "../ActivityStore.js"
 import { ConfigResolver } from "../ConfigResolver.js"
 import type { RequestAction } from "../Domain/Activity.js"
 import { isWildcard } from "../Domain/ActivityKey.js"
-import { TransitionReport } from "../Domain/Report.js"
+import { InvalidInput, WaitTimedOut } from "../Domain/Errors.js"
+import { TransitionReport, TransitionWaitReport } from "../Domain/Report.js"
 import type { TransitionRequest } from "../Domain/Store.js"
 import { transitionRequest } from "../Domain/TransitionInput.js"
 import { OperatorLive } from "../MainLive.js"
 import { Operator } from "../Operator.js"
 import { didYouMean } from "./DidYouMean.js"
+import { describeFleetWait, timeoutMessage, waitForFleet, waitTimeout } from "./FleetWait.js"
 import * as Input from "./Input.js"
 import { nearKeys } from "./NearKeys.js"
 import { print } from "./Output.js"
@@ -63,16 +66,37 @@ export const transition = (request: TransitionRequest, dryRun: boolean) =>
 /** A dry run against no store: previewed on an empty in-memory store, so that nothing is created. */
 const EmptyPreview = Operator.layer.pipe(Layer.provideMerge(ActivityStore.layerMemory))
 
-export const runTransition = (action: RequestAction, args: TransitionArgs) =>
+export interface WaitArgs {
+  readonly wait: boolean
+  readonly timeout: Option.Option<string>
+}
+
+/** pause / resume (and their clearing spellings): one transition, with `--wait` until every live instance has applied it. */
+export const runTransition = (action: RequestAction, args: TransitionArgs & WaitArgs) =>
   Effect.gen(function*() {
     const request = yield* validateTransition(action, args)
-    const report = yield* Effect.gen(function*() {
-      const presence = storePresence(yield* ConfigResolver)
-      if (!args.dryRun || presence.present) return yield* transition(request, args.dryRun).pipe(Effect.provide(OperatorLive))
-      const preview = yield* transition(request, true).pipe(Effect.provide(EmptyPreview))
-      return new TransitionReport({ ...preview, store: presence.describe })
-    }).pipe(withLayer(Layer.empty))
-    yield* print(args.json, TransitionReport, report, describeTransition)
+    const timeoutMs = yield* waitTimeout(args.wait, args.timeout)
+    if (timeoutMs !== undefined && args.dryRun) return yield* new InvalidInput({ message: "--wait cannot be combined with --dry-run" })
+    if (timeoutMs === undefined) {
+      const report = yield* Effect.gen(function*() {
+        const presence = storePresence(yield* ConfigResolver)
+        if (!args.dryRun || presence.present) return yield* transition(request, args.dryRun).pipe(Effect.provide(OperatorLive))
+        const preview = yield* transition(request, true).pipe(Effect.provide(EmptyPreview))
+        return new TransitionReport({ ...preview, store: presence.describe })
+      }).pipe(withLayer(Layer.empty))
+      return yield* print(args.json, TransitionReport, report, describeTransition)
+    }
+    const result = yield* Effect.gen(function*() {
+      const report = yield* transition(request, false)
+      if (!args.json) yield* Console.log(describeTransition(report))
+      const target = { domain: report.domain, key: report.key, seq: report.seq, drain: false }
+      const wait = yield* waitForFleet(target, timeoutMs, args.json)
+      return { report: new TransitionWaitReport({ transition: report, wait }), target }
+    }).pipe(withLayer(OperatorLive))
+    yield* print(args.json, TransitionWaitReport, result.report, (r) => describeFleetWait(r.wait, result.target))
+    if (!result.report.wait.complete) {
+      return yield* new WaitTimedOut({ message: timeoutMessage(action, result.target, result.report.wait), pending: result.report.wait.pending })
+    }
   })
 
 const PAST: Record<RequestAction, string> = {

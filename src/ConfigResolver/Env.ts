@@ -38,6 +38,10 @@ const httpReads = (raw: string) => {
   const value = raw.trim().toLowerCase()
   return isHttpReads(value) ? value : undefined
 }
+const outage = (raw: string) => {
+  const value = raw.trim().toLowerCase()
+  return value === "stay-ready" || value === "not-ready" ? value : undefined
+}
 
 const BOOLEAN_HINT = "is not a boolean (true|false|1|0|yes|no|on|off)"
 
@@ -114,6 +118,7 @@ const VARIABLES: ReadonlyArray<Variable> = [
   variable("ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT", "shutdownTimeoutMs", nonNegativeDuration,
     `is not a non-negative duration (${DURATION_HINT})`),
   variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "healthIntervalMs", positiveDuration, interval),
+  variable("ONEIRIC_RUNTIME__SHARED_STORE_OUTAGE", "sharedStoreOutage", outage, "is not stay-ready or not-ready"),
   variable("ONEIRIC_RUNTIME__HTTP__HOST", "httpHost", (raw) => raw.trim() || undefined, "is not a host name"),
   variable("PORT", "httpPort", parsePort, "is not a port (0-65535)"),
   variable("ONEIRIC_RUNTIME__HTTP__PORT", "httpPort", parsePort, "is not a port (0-65535)"),

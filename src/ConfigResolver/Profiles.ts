@@ -1,7 +1,7 @@
 /**
  * The built-in profiles (DESIGN §5) and the flat value set every layer (profile < settings < env < option) fills in.
  */
-import { type AdminTokenSource, HttpConfig, type HttpReads, ProfileDefaults, type ProfileName } from "../Domain/Config.js"
+import { type AdminTokenSource, HttpConfig, type HttpReads, ProfileDefaults, type ProfileName, type SharedStoreOutage } from "../Domain/Config.js"
 
 export const PROFILE_NAMES: ReadonlyArray<ProfileName> = ["default", "serverless"]
 
@@ -40,6 +40,7 @@ export const DEFAULT_CACHE_DIR = ".oneiric_cache"
 export const DEFAULT_STORE_FILE = "domain_activity.sqlite"
 export const DEFAULT_HEALTH_FILE = "runtime_health.json"
 export const DEFAULT_SECRETS_DIR = "/run/secrets"
+export const DEFAULT_SHARED_STORE_OUTAGE: SharedStoreOutage = "stay-ready"
 
 /** Every value a layer can decide; the keys match `Decisions`. Paths are raw here (resolved at the end). */
 export interface Values {
@@ -58,6 +59,7 @@ export interface Values {
   readonly cacheDir: string
   readonly activityStore: string
   readonly healthPath: string
+  readonly sharedStoreOutage: SharedStoreOutage
 }
 
 /** What one layer says; an absent key leaves the decision to a lower layer. */

@@ -11,7 +11,7 @@ import {
 import { ConfigError } from "../Domain/Errors.js"
 import { type Env, readEnv } from "./Env.js"
 import {
-  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_STORE_FILE, isProfileName, type Overrides,
+  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, isProfileName, type Overrides,
   PROFILE_NAMES, PROFILES, type Values
 } from "./Profiles.js"
 import { checkSecrets } from "./Secrets.js"
@@ -25,6 +25,8 @@ export interface ConfigOptions {
   readonly configPath?: string | undefined
   readonly profile?: string | undefined
   readonly cacheDir?: string | undefined
+  /** `--store`: a SQLite file path or a `postgres://` URL. */
+  readonly activityStore?: string | undefined
   readonly healthPath?: string | undefined
   readonly httpHost?: string | undefined
   readonly httpPort?: number | undefined
@@ -75,6 +77,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
 
     const fromOptions: Overrides = {}
     if (options.cacheDir !== undefined) fromOptions.cacheDir = options.cacheDir
+    if (options.activityStore !== undefined) fromOptions.activityStore = yield* optionValue("--store", options.activityStore, (s) => s.trim() || undefined, "a file path or a postgres:// URL")
     if (options.healthPath !== undefined) fromOptions.healthPath = options.healthPath
     if (options.httpHost !== undefined) fromOptions.httpHost = yield* optionValue("--host", options.httpHost, (h) => h.trim() || undefined, "a host name or address")
     if (options.httpPort !== undefined) fromOptions.httpPort = yield* optionValue("--port", options.httpPort, (p) => (Number.isInteger(p) && p >= 0 && p <= 65_535 ? p : undefined), "a port from 0 to 65535")
@@ -97,6 +100,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const inline = pick("inlineManifestOnly", byProfile(defaults.inlineManifestOnly))
     const shutdown = pick("shutdownTimeoutMs", byProfile(defaults.shutdownTimeoutMs))
     const healthInterval = pick("healthIntervalMs", byProfile(defaults.healthIntervalMs))
+    const outage = pick("sharedStoreOutage", byProfile(DEFAULT_SHARED_STORE_OUTAGE))
     // A platform that sets $PORT (Cloud Run, Heroku…) routes from outside: listen on every interface
     // unless a host was chosen explicitly.
     const platformPort = (options.env ?? process.env)["PORT"]
@@ -140,6 +144,7 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
         settingsFile: settings.file
       }),
       storeKind: storeKind,
+      sharedStoreOutage: outage.value,
       secrets,
       decisions: new Decisions({
         supervisorEnabled: supervisor.by,
@@ -155,7 +160,8 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
         adminToken: token.by,
         cacheDir: cacheDir.by,
         activityStore: store.by,
-        healthPath: health.by
+        healthPath: health.by,
+        sharedStoreOutage: outage.by
       })
     })
   })

@@ -118,6 +118,7 @@ const reader = (file: string) => {
     duration: typed(`a non-negative duration (${DURATION_HINT})`, duration(0)),
     reads: typed(`one of ${HttpReads.literals.map((r) => JSON.stringify(r)).join(", ")}`,
       (v) => HttpReads.literals.find((r) => r === v)),
+    outage: typed(`"stay-ready" or "not-ready"`, (v) => (v === "stay-ready" || v === "not-ready" ? v : undefined)),
     port: typed("an integer port (0-65535)",
       (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65_535 ? v : undefined)),
     names: typed("an array of secret names",
@@ -136,7 +137,7 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
     if (runtime !== undefined) {
       yield* r.onlyKeys(runtime, [
         "profile", "cache_dir", "activity_store", "health_path", "shutdown_timeout", "health_interval",
-        "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http"
+        "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http", "shared_store_outage"
       ])
       profile = yield* r.string(runtime, "profile")
       assign(values, "cacheDir", yield* r.string(runtime, "cache_dir"))
@@ -147,6 +148,7 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
       assign(values, "watchersEnabled", yield* r.boolean(runtime, "watchers_enabled"))
       assign(values, "remoteEnabled", yield* r.boolean(runtime, "remote_enabled"))
       assign(values, "inlineManifestOnly", yield* r.boolean(runtime, "inline_manifest_only"))
+      assign(values, "sharedStoreOutage", yield* r.outage(runtime, "shared_store_outage"))
       nested = yield* r.section(runtime, "supervisor")
       const http = yield* r.section(runtime, "http")
       if (http !== undefined) {

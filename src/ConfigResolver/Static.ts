@@ -6,7 +6,7 @@ import {
   AdminTokenSource, ConfigPaths, Decisions, HttpAccess, type ResolvedConfigFields, ResolvedConfig, SecretsStatus, storeKindOf
 } from "../Domain/Config.js"
 import {
-  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_STORE_FILE, PROFILES
+  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, PROFILES
 } from "./Profiles.js"
 
 /** The fake working directory of `makeStatic`; nothing is created there. */
@@ -41,6 +41,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     httpAccess: new HttpAccess({ adminToken: new AdminTokenSource({ from: "none", file: null }), reads: "auto" }),
     paths,
     storeKind: storeKindOf(paths.activityStore),
+    sharedStoreOutage: DEFAULT_SHARED_STORE_OUTAGE,
     secrets: new SecretsStatus({
       provider: "env+file", dir: DEFAULT_SECRETS_DIR, required: [], status: "ready", missing: []
     }),
@@ -48,7 +49,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
       supervisorEnabled: "profile", pollIntervalMs: "profile", watchersEnabled: "profile",
       remoteEnabled: "profile", inlineManifestOnly: "profile", shutdownTimeoutMs: "profile", healthIntervalMs: "profile",
       httpHost: "profile", httpPort: "profile", httpReads: "profile", adminToken: "profile", cacheDir: "profile", activityStore: "profile",
-      healthPath: "profile"
+      healthPath: "profile", sharedStoreOutage: "profile"
     }),
     ...overrides
   })

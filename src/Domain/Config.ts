@@ -15,6 +15,13 @@ export type ProfileName = typeof ProfileName.Type
 export const StoreKind = Schema.Literal("sqlite", "postgres")
 export type StoreKind = typeof StoreKind.Type
 
+/**
+ * Readiness while a shared (PostgreSQL) store is unreachable: `stay-ready` (the default: one database blip must
+ * not take the whole fleet out of rotation; the last known state stays enforced) or `not-ready`.
+ */
+export const SharedStoreOutage = Schema.Literal("stay-ready", "not-ready")
+export type SharedStoreOutage = typeof SharedStoreOutage.Type
+
 /** A `postgres://` or `postgresql://` URL selects the PostgreSQL store; anything else is a SQLite file path. */
 export const storeKindOf = (activityStore: string): StoreKind =>
   /^postgres(?:ql)?:\/\//i.test(activityStore) ? "postgres" : "sqlite"
@@ -86,7 +93,8 @@ export class Decisions extends Schema.Class<Decisions>("Decisions")({
   adminToken: snake(DecidedBy, "admin_token"),
   cacheDir: snake(DecidedBy, "cache_dir"),
   activityStore: snake(DecidedBy, "activity_store"),
-  healthPath: snake(DecidedBy, "health_path")
+  healthPath: snake(DecidedBy, "health_path"),
+  sharedStoreOutage: snake(DecidedBy, "shared_store_outage")
 }) {}
 
 /** Absolute paths (or, for a PostgreSQL store, its URL as given). */
@@ -127,6 +135,8 @@ export class ResolvedConfig extends Schema.Class<ResolvedConfig>("ResolvedConfig
   httpAccess: snake(HttpAccess, "http_access"),
   paths: ConfigPaths,
   storeKind: snake(StoreKind, "store_kind"),
+  /** Readiness while a shared (PostgreSQL) store is unreachable. */
+  sharedStoreOutage: snake(SharedStoreOutage, "shared_store_outage"),
   secrets: SecretsStatus,
   decisions: Decisions
 }) {

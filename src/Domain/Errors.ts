@@ -35,7 +35,14 @@ export class WorkInterrupted extends Schema.TaggedError<WorkInterrupted>()("Work
   interrupted: Schema.Number
 }) {}
 
-/** `drain --wait` reached its deadline with work still in flight. */
+/** `pause|resume --wait` reached its deadline before every live instance had applied the change. */
+export class WaitTimedOut extends Schema.TaggedError<WaitTimedOut>()("WaitTimedOut", {
+  message: Schema.String,
+  /** The live instances that had not applied it. */
+  pending: Schema.Array(Schema.String)
+}) {}
+
+/** `drain --wait` reached its deadline with work still in flight (or the drain not yet applied somewhere). */
 export class DrainTimedOut extends Schema.TaggedError<DrainTimedOut>()("DrainTimedOut", {
   message: Schema.String,
   remaining: Schema.Number

@@ -7,7 +7,7 @@ import * as DateTime from "effect/DateTime"
 import type { SecretsStatus } from "./Config.js"
 import { HealthReport } from "./Health.js"
 import type { RuntimeHealthSnapshot, SnapshotRead } from "./Health.js"
-import type { SupervisorStatus } from "./Supervision.js"
+import type { StoreLink, SupervisorStatus } from "./Supervision.js"
 import { formatMs } from "./Duration.js"
 
 /** The reason lines, shared with the probe so that the same problem reads the same (and is listed once). */
@@ -33,6 +33,26 @@ export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
   if (!status.healthy) reasons.push(Reasons.unhealthy(status.lastError))
   return reasons
 }
+
+const at = (time: DateTime.Utc | null) => (time === null ? "never" : DateTime.formatIso(time))
+
+/** One line on the supervisor's link to its store: what `health`, `/readyz?verbose` and logs say about it. */
+export const describeStoreLink = (link: StoreLink, appliedSeq: number): string => {
+  const push = link.listening === null ? "" : link.listening ? "; push: listening" : "; push: reconnecting (polling meanwhile)"
+  if (link.reachable) {
+    const sync = link.lastSyncMs === null ? "" : ` (${Math.round(link.lastSyncMs * 10) / 10} ms)`
+    return `${link.store}: reachable; in step at feed position ${appliedSeq}, last sync ${at(link.lastSyncAt)}${sync}${push}` +
+      (link.reconnects > 0 ? `; push reconnected ${link.reconnects} time(s)` : "") +
+      (link.lastError === null ? "" : `; ${link.lastError}`)
+  }
+  const enforcing = link.failStatic ? `enforcing the last known state (feed position ${appliedSeq}, last sync ${at(link.lastSyncAt)})` : "no state loaded yet"
+  const readiness = link.shared ? `; shared store, readiness policy ${link.outageReadiness}` : ""
+  return `${link.store}: UNREACHABLE since ${at(link.downSince)}: ${enforcing}${readiness}${push}` + (link.lastError === null ? "" : `; ${link.lastError}`)
+}
+
+/** The store as a `/readyz?verbose` check: ok while reachable (an outage may still leave the process ready, by policy). */
+export const storeChecks = (status: SupervisorStatus): Array<{ readonly name: string; readonly ok: boolean; readonly detail: string | null }> =>
+  status.store === null ? [] : [{ name: "store", ok: status.store.reachable, detail: describeStoreLink(status.store, status.appliedSeq) }]
 
 export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
   secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []

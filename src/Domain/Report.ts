@@ -6,6 +6,8 @@ import * as Schema from "effect/Schema"
 import { ActivityEntry, ActivityState, EffectiveState, RequestAction, Transition } from "./Activity.js"
 import { ActivityKey } from "./ActivityKey.js"
 import { Domain } from "./Domain.js"
+import { FleetWait } from "./Fleet.js"
+import { InflightCount } from "./Instance.js"
 import { snake } from "./Fields.js"
 
 
@@ -86,6 +88,48 @@ export class TransitionReport extends Schema.Class<TransitionReport>("Transition
    * `reports.daily`), nearest first. A typo during an incident should not pass silently.
    */
   didYouMean: Schema.optionalWith(Schema.Array(ActivityKey), { default: () => [] }).pipe(Schema.fromKey("did_you_mean"))
+}) {}
+
+/** One process sharing the store, as `activity --instances` lists it. */
+export class InstanceListing extends Schema.Class<InstanceListing>("InstanceListing")({
+  id: Schema.String,
+  pid: Schema.Number,
+  host: Schema.String,
+  startedAt: snake(Schema.DateTimeUtc, "started_at"),
+  heartbeatAt: snake(Schema.DateTimeUtc, "heartbeat_at"),
+  heartbeatAgeMs: snake(Schema.Number, "heartbeat_age_ms"),
+  heartbeatIntervalMs: snake(Schema.Number, "heartbeat_interval_ms"),
+  /** Heartbeat within 3 of its intervals; a stale instance is ignored by `--wait`. */
+  live: Schema.Boolean,
+  /** The change-feed position it has applied: every change at or below it is enforced there. */
+  appliedSeq: snake(Schema.Number, "applied_seq"),
+  /** Its non-zero in-flight counts, per key. */
+  inflight: Schema.Array(InflightCount),
+  inflightTotal: snake(Schema.Number, "inflight_total")
+}) {}
+
+/** `oneiric activity --instances --json` */
+export class InstancesReport extends Schema.Class<InstancesReport>("InstancesReport")({
+  store: Schema.String,
+  live: Schema.Number,
+  stale: Schema.Number,
+  instances: Schema.Array(InstanceListing)
+}) {}
+
+/** `oneiric pause|resume --wait --json`: the transition, then how the wait for the fleet ended. */
+export class TransitionWaitReport extends Schema.Class<TransitionWaitReport>("TransitionWaitReport")({
+  transition: TransitionReport,
+  wait: FleetWait
+}) {}
+
+/** `oneiric migrate --json`: the store's schema version after the run, and what this run applied. */
+export class MigrationReport extends Schema.Class<MigrationReport>("MigrationReport")({
+  store: Schema.String,
+  /** The PostgreSQL schema (null for SQLite). */
+  schema: Schema.NullOr(Schema.String),
+  version: Schema.Number,
+  /** The migrations this run applied (`0001_activity_store`, …); empty when the store was up to date. */
+  applied: Schema.Array(Schema.String)
 }) {}
 
 /** With `--json`, a failure is also printed on stdout as this object. */

@@ -62,13 +62,20 @@ export class RuntimeHealthSnapshot extends Schema.Class<RuntimeHealthSnapshot>("
   watchersRunning: snake(Schema.Boolean, "watchers_running"),
   /** A shared (PostgreSQL) store is configured. */
   remoteEnabled: snake(Schema.Boolean, "remote_enabled"),
-  /** Sync telemetry of the shared store: null until a PostgreSQL store exists. */
+  /**
+   * Sync telemetry of a shared (PostgreSQL) store: when this process last knew it was in step with it,
+   * and the last error (null with a local store).
+   */
   lastRemoteSyncAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_remote_sync_at"),
   lastRemoteError: snake(Schema.NullOr(Schema.String), "last_remote_error"),
   /** The writing process; null in the snapshot written at stop. */
   orchestratorPid: snake(Schema.NullOr(Schema.Int), "orchestrator_pid"),
   updatedAt: snake(Schema.DateTimeUtc, "updated_at"),
-  /** The original's manifest-count names: the components registered in all (here) and per domain. */
+  /**
+   * With a shared store: the keys this process holds from it, in all and per domain, and how long the last
+   * sync took. Otherwise the original's manifest counts under its names: the components registered, in all
+   * and per domain.
+   */
   lastRemoteRegistered: snake(Schema.NullOr(Schema.Int), "last_remote_registered"),
   lastRemotePerDomain: snake(Schema.Record({ key: Schema.String, value: Schema.Int }), "last_remote_per_domain"),
   lastRemoteSkipped: snake(Schema.NullOr(Schema.Int), "last_remote_skipped"),

@@ -5,6 +5,7 @@
  */
 import type * as DateTime from "effect/DateTime"
 import type * as Effect from "effect/Effect"
+import type * as Stream from "effect/Stream"
 import type { ActivityEntry, ActivityState, RequestAction, Source, Transition } from "./Activity.js"
 import type { ActivityKey } from "./ActivityKey.js"
 import type { Domain } from "./Domain.js"
@@ -92,14 +93,36 @@ export const resetBatch = (snapshot: StoreSnapshot): ChangeBatch => ({
   changed: snapshot.entries.map((entry) => ({ domain: entry.domain, key: entry.key, entry }))
 })
 
+/** What a store that pushes its commits (PostgreSQL LISTEN/NOTIFY) says about its listening connection. */
+export type StoreSignal =
+  /** Listening (again): commits from now on arrive as `Changed`; whatever happened before must be caught up. */
+  | { readonly _tag: "Listening" }
+  /**
+   * Another commit, at this change-feed position; with the key and its row as of that position when
+   * the store could say (a follower exactly one position behind may apply it without reading the feed).
+   */
+  | { readonly _tag: "Changed"; readonly seq: number; readonly change?: ChangedKey | undefined }
+  /** The listening connection is gone; it is being reopened with backoff (polling still works, if the store answers). */
+  | { readonly _tag: "Lost"; readonly error: string }
+
 export interface ActivityStoreService {
-  /** A description of the store for messages (`sqlite:/abs/path`, `memory`). */
+  /** A description of the store for messages (`sqlite:/abs/path`, `memory`, a PostgreSQL URL with its password masked). */
   readonly describe: string
   /** The file whose changes a watcher can follow, or `null`. */
   readonly file: string | null
   /**
+   * Other hosts use this store too (PostgreSQL): losing it is a fleet-wide event, so readiness follows the
+   * `shared_store_outage` setting instead of turning every replica away at once. Absent: `false`.
+   */
+  readonly shared?: boolean | undefined
+  /**
+   * Commits by any process as they happen, for as long as the stream runs (it holds a connection of its own).
+   * Absent: the store has no push, and readers poll `changeToken`.
+   */
+  readonly signals?: Stream.Stream<StoreSignal> | undefined
+  /**
    * Changes whenever the state may have changed (a commit by any connection); cheap enough to poll.
-   * On SQLite: `PRAGMA data_version` plus this process's own write count.
+   * On SQLite: `PRAGMA data_version`; on PostgreSQL: the change feed's head.
    */
   readonly changeToken: Effect.Effect<string, StoreUnavailable>
   /** Every row, and the change-feed sequence number they are current at, in one read. */

@@ -11,6 +11,7 @@ import type { EffectiveState } from "./Activity.js"
 import type { StoreUnavailable } from "./Errors.js"
 import type { TransitionRequest, TransitionResult } from "./Store.js"
 import { ActivityKey } from "./ActivityKey.js"
+import { SharedStoreOutage } from "./Config.js"
 import { Domain } from "./Domain.js"
 import { Millis, snake } from "./Fields.js"
 
@@ -40,6 +41,33 @@ export interface ChangeOptions {
 export const SupervisorPhase = Schema.Literal("starting", "running", "shutting-down")
 export type SupervisorPhase = typeof SupervisorPhase.Type
 
+/**
+ * The supervisor's link to its store. While the store cannot be reached the last known state stays
+ * enforced (`fail_static`): nothing is ever read as "everything resumed". For a store other hosts
+ * share (PostgreSQL), readiness during an outage follows `outage_readiness` (the setting
+ * `shared_store_outage`); for a local store the process is not ready.
+ */
+export class StoreLink extends Schema.Class<StoreLink>("StoreLink")({
+  /** The store, as messages show it (a URL's password masked). */
+  store: Schema.String,
+  /** Other hosts use this store too. */
+  shared: Schema.Boolean,
+  /** Did the last look at the store succeed? */
+  reachable: Schema.Boolean,
+  /** The push connection (LISTEN) is up; null: the store has none and is polled. */
+  listening: Schema.NullOr(Schema.Boolean),
+  /** Unreachable with the state loaded: the last known state is what the gates enforce. */
+  failStatic: snake(Schema.Boolean, "fail_static"),
+  downSince: snake(Schema.NullOr(Schema.DateTimeUtc), "down_since"),
+  /** The last time this process knew it was in step with the store, and how long that look took. */
+  lastSyncAt: snake(Schema.NullOr(Schema.DateTimeUtc), "last_sync_at"),
+  lastSyncMs: snake(Schema.NullOr(Schema.Number), "last_sync_ms"),
+  lastError: snake(Schema.NullOr(Schema.String), "last_error"),
+  /** How often the push connection was reopened after it was lost. */
+  reconnects: Schema.Number,
+  outageReadiness: snake(SharedStoreOutage, "outage_readiness")
+}) {}
+
 export class SupervisorStatus extends Schema.Class<SupervisorStatus>("SupervisorStatus")({
   enabled: Schema.Boolean,
   phase: SupervisorPhase,
@@ -55,7 +83,9 @@ export class SupervisorStatus extends Schema.Class<SupervisorStatus>("Supervisor
   /** Milliseconds since the state was last known current (0 right after a good tick). */
   lagMs: snake(Schema.Number, "lag_ms"),
   appliedSeq: snake(Schema.Number, "applied_seq"),
-  keys: Schema.Number
+  keys: Schema.Number,
+  /** The link to the store (absent from snapshots of older versions; null while the supervisor is disabled). */
+  store: Schema.optionalWith(Schema.NullOr(StoreLink), { default: () => null })
 }) {}
 
 /** Why `WorkGate.run` refused: the key's state and the rule that decided (`starting`/`shutting-down` have none). */
@@ -87,6 +117,8 @@ export interface SupervisorService {
   readonly snapshot: () => ReadonlyArray<ActivityEntry>
   /** The change-feed position applied so far. */
   readonly appliedSeq: () => number
+  /** Calls `listener` each time the applied position advances; returns the unsubscribe. */
+  readonly onApplied: (listener: (seq: number) => void) => () => void
   readonly status: Effect.Effect<SupervisorStatus>
   /** The deltas from when the stream starts running. */
   readonly changes: (options?: ChangeOptions) => Stream.Stream<ActivityDelta>
@@ -98,9 +130,10 @@ export interface SupervisorService {
   readonly refresh: Effect.Effect<void, StoreUnavailable>
   /**
    * Another part of the process reports a problem (a message) or its recovery (`null`) under
-   * `source`; `status.healthy` is false while any is reported.
+   * `source`; `status.healthy` is false while any is reported — unless `cause` is `"store"` (the
+   * problem is the store being unreachable) and the store is shared under the `stay-ready` policy.
    */
-  readonly reportHealth: (source: string, problem: string | null) => Effect.Effect<void>
+  readonly reportHealth: (source: string, problem: string | null, cause?: "store") => Effect.Effect<void>
   /** Resolves once the whole state has been loaded. */
   readonly awaitReady: Effect.Effect<void>
   /** From now on every gate refuses with `shutting-down`. */

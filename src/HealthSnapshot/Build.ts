@@ -62,6 +62,25 @@ const mostTelling = (rows: ReadonlyArray<ActivityEntry>, inflight: SnapshotInput
   return rows.map((row) => [rank(row), row] as const).sort((a, b) => a[0] - b[0]).slice(0, MAX_ACTIVITY_KEYS).map(([, row]) => row)
 }
 
+/**
+ * With a shared (PostgreSQL) store the `last_remote_*` fields are its sync telemetry, so a probe of
+ * one replica shows whether it is in step with the fleet: the last time it was, how long that look
+ * took, the last error, and the keys it holds from the store (in all and per domain).
+ */
+const remoteFields = (input: SnapshotInput) => {
+  const link = input.supervisor.store
+  if (link === null || !link.shared) return undefined
+  const perDomain: Record<string, number> = {}
+  for (const row of input.rows) perDomain[row.domain] = (perDomain[row.domain] ?? 0) + 1
+  return {
+    syncAt: link.lastSyncAt,
+    error: link.lastError,
+    durationMs: link.lastSyncMs === null ? null : Math.round(link.lastSyncMs * 1000) / 1000,
+    registered: input.rows.length,
+    perDomain: Object.fromEntries(sortedEntries(Object.entries(perDomain)))
+  }
+}
+
 export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
   const { config, now, phase } = input
   const stopped = phase === "stopped"
@@ -91,6 +110,7 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
   const lifecycle = group(input.components.map((c) => ({ domain: c.domain, key: c.key, value: c.health })))
   const perDomain: Record<string, number> = {}
   for (const c of input.components) perDomain[c.domain] = (perDomain[c.domain] ?? 0) + 1
+  const remote = remoteFields(input)
 
   const supervisor = stopped ? new SupervisorStatus({ ...input.supervisor, running: false, watching: false }) : input.supervisor
 
@@ -106,17 +126,17 @@ export const buildSnapshot = (input: SnapshotInput): RuntimeHealthSnapshot => {
 
   return new RuntimeHealthSnapshot({
     watchersRunning: !stopped && supervisor.watching,
-    remoteEnabled: config.remoteEnabled,
-    // No shared (PostgreSQL) store exists yet: nothing has been synced.
-    lastRemoteSyncAt: null,
-    lastRemoteError: null,
+    // With a shared store in use, remote is on whatever the profile says (serverless turns the original's remote sync off).
+    remoteEnabled: config.remoteEnabled || remote !== undefined,
+    lastRemoteSyncAt: remote?.syncAt ?? null,
+    lastRemoteError: remote?.error ?? null,
     orchestratorPid: stopped ? null : input.instance.pid,
     updatedAt: now,
-    // The original's manifest counts under its own names: registered components, in all and per domain.
-    lastRemoteRegistered: input.components.length,
-    lastRemotePerDomain: Object.fromEntries(sortedEntries(Object.entries(perDomain))),
+    // Without a shared store, the original's manifest counts under its own names: registered components, in all and per domain.
+    lastRemoteRegistered: remote?.registered ?? input.components.length,
+    lastRemotePerDomain: remote?.perDomain ?? Object.fromEntries(sortedEntries(Object.entries(perDomain))),
     lastRemoteSkipped: 0,
-    lastRemoteDurationMs: null,
+    lastRemoteDurationMs: remote?.durationMs ?? null,
     activityState: activity,
     activityOmitted: live.length - listed.length,
     lifecycleState: lifecycle,

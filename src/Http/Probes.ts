@@ -3,6 +3,7 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import type { RuntimeHealthSnapshot } from "../Domain/Health.js"
+import { storeChecks } from "../Domain/Readiness.js"
 import { HealthSnapshot } from "../HealthSnapshot.js"
 import { Metrics } from "../Metrics.js"
 import { json } from "./Respond.js"
@@ -14,6 +15,7 @@ export const readinessOf = (snapshot: RuntimeHealthSnapshot): Readiness => {
   const checks = [
     { name: "supervisor", ok: !supervisor.enabled || (supervisor.running && supervisor.healthy), detail: supervisor.enabled ? supervisor.lastError : "disabled" },
     { name: "phase", ok: supervisor.phase === "running", detail: supervisor.phase },
+    ...storeChecks(supervisor),
     { name: "secrets", ok: snapshot.secrets.status === "ready", detail: snapshot.secrets.missing.length === 0 ? null : `missing: ${snapshot.secrets.missing.join(", ")}` },
     ...Object.entries(snapshot.lifecycleState).flatMap(([domain, components]) =>
       Object.entries(components).map(([key, health]) => ({ name: `component ${domain}/${key}`, ok: health.state !== "failed", detail: health.lastError ?? health.state }))

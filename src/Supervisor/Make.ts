@@ -20,12 +20,13 @@ import type { ActivityEntry } from "../Domain/Activity.js"
 import type { ActivityKey } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
 import { causeMessage } from "../Domain/Errors.js"
-import type { TransitionRequest } from "../Domain/Store.js"
+import type { StoreSignal, TransitionRequest } from "../Domain/Store.js"
 import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
 import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domain/Supervision.js"
 import * as Instruments from "../Internal/Instruments.js"
 import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
+import { StoreLinkState } from "./StoreLink.js"
 
 /** The longest wait between two tries while the store is failing. */
 const MAX_BACKOFF_MS = 5_000
@@ -44,9 +45,17 @@ export const makeSupervisor = Effect.gen(function*() {
   const wakeup = yield* makeWakeup
   const backoff = yield* Schedule.driver(backoffSchedule(pollMs))
   const ready = yield* Deferred.make<void>()
+  // A tick and a change applied straight from a push never interleave: each reads and moves the applied position.
+  const lock = yield* Effect.makeSemaphore(1)
 
   let phase: SupervisorPhase = enabled ? "starting" : "running"
   let appliedSeq = 0
+  const appliedListeners = new Set<(seq: number) => void>()
+  const advance = (seq: number) => {
+    if (seq === appliedSeq) return
+    appliedSeq = seq
+    for (const listener of appliedListeners) listener(seq)
+  }
   let token: string | null = null
   let healthy = true
   let lastError: string | null = null
@@ -56,16 +65,24 @@ export const makeSupervisor = Effect.gen(function*() {
   let lastGoodAt: number | null = null
   let failures = 0
   let watching = false
-  // Problems other parts of the process report (the instance heartbeat cannot write, say).
+  // Problems other parts of the process report (the instance heartbeat cannot write, say), and which of them are the store's.
   const problems = new Map<string, string>()
+  const storeProblems = new Set<string>()
+  const link = new StoreLinkState(store, config.sharedStoreOutage)
 
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
+
+  // A subscriber that falls 4096 deltas behind loses the oldest, never the newest: `unsafeOffer` on a full
+  // sliding PubSub refuses the new value, so only then go through `publish`, which slides.
+  const publishDelta = (delta: ActivityDelta) => {
+    if (!deltas.unsafeOffer(delta)) Effect.runSync(PubSub.publish(deltas, delta))
+  }
 
   const apply = (domain: Domain, key: ActivityKey, after: ActivityEntry | null, cause: ActivityDelta["cause"]) => {
     const before = index.set(domain, key, after)
     // Built from values already checked: validating each delta would dominate a 100k-row load.
     if (Equal.equals(before, after)) return
-    deltas.unsafeOffer(new ActivityDelta({ domain, key, before, after, cause }, true))
+    publishDelta(new ActivityDelta({ domain, key, before, after, cause }, true))
     if (cause === "replay") return
     Instruments.recordTransition(domain, cause)
     if (cause === "store" && after?.updatedAt != null) {
@@ -88,20 +105,22 @@ export const makeSupervisor = Effect.gen(function*() {
     if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
     else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
     yield* Effect.annotateCurrentSpan({ from: appliedSeq, to: batch.seq, changed: batch.changed.length, reset: batch.reset })
-    appliedSeq = batch.seq
+    advance(batch.seq)
   }).pipe(Effect.withSpan("Supervisor.applyChanges"))
 
-  const tick = Effect.gen(function*() {
-    const next = yield* store.changeToken
+  const tick = lock.withPermits(1)(Effect.gen(function*() {
+    // A push said the feed moved past us: read the changes straight away (the token is read again next poll).
+    const pushed = phase === "running" && link.pushedSeq > appliedSeq
+    const next = pushed ? null : yield* store.changeToken
     if (phase === "starting") {
       const snapshot = yield* store.snapshot
       // Nobody can have subscribed before the first load: fill the index without a delta per row.
       for (const entry of snapshot.entries) index.set(entry.domain, entry.key, entry)
-      appliedSeq = snapshot.seq
+      advance(snapshot.seq)
       phase = "running"
       yield* Deferred.succeed(ready, undefined)
       yield* Effect.logInfo("Supervisor.load").pipe(Effect.annotateLogs({ keys: index.size, store: store.describe }))
-    } else if (next !== token) {
+    } else if (pushed || next !== token) {
       yield* applyChanges
     }
     token = next
@@ -111,23 +130,39 @@ export const makeSupervisor = Effect.gen(function*() {
       // Rows another process expired first come back through the feed; drop what is still due here.
       for (const entry of index.expiredAt(clock.unsafeCurrentTimeMillis())) apply(entry.domain, entry.key, null, "expired")
     }
-  })
+  }))
 
   const recordFailure = (cause: Cause.Cause<unknown>) =>
     Effect.gen(function*() {
       failures++
       lastError = causeMessage(cause)
-      if (healthy) yield* Effect.logWarning("Supervisor.tick failed; retrying with backoff", cause)
+      link.failed(clock.unsafeCurrentTimeMillis())
+      if (healthy) {
+        yield* Effect.logWarning(
+          phase === "running"
+            ? "Supervisor.tick failed; enforcing the last known state, retrying with backoff"
+            : "Supervisor.tick failed; retrying with backoff",
+          cause
+        ).pipe(Effect.annotateLogs({ store: store.describe, applied_seq: appliedSeq }))
+      }
       healthy = false
     })
 
-  const recordSuccess = Effect.suspend(() => {
+  const recordSuccess = (ms: number) => Effect.suspend(() => {
     const recovered = !healthy
+    const down = link.succeeded(ms)
     healthy = true
     failures = 0
     lastError = null
     lastGoodAt = clock.unsafeCurrentTimeMillis()
-    return recovered ? Effect.zipRight(backoff.reset, Effect.logInfo("Supervisor.tick recovered")) : Effect.void
+    return recovered
+      ? Effect.zipRight(
+        backoff.reset,
+        Effect.logInfo("Supervisor.tick recovered").pipe(
+          Effect.annotateLogs({ store: store.describe, applied_seq: appliedSeq, down_ms: down === null ? 0 : lastGoodAt - down })
+        )
+      )
+      : Effect.void
   })
 
   /**
@@ -144,7 +179,7 @@ export const makeSupervisor = Effect.gen(function*() {
   const runTick = Effect.gen(function*() {
     lastTickAt = clock.unsafeCurrentTimeMillis()
     const started = performance.now()
-    yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess }))
+    yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess(performance.now() - started) }))
     lastTickMs = performance.now() - started
     ticks++
     Instruments.recordTick(lastTickMs / 1000)
@@ -173,8 +208,33 @@ export const makeSupervisor = Effect.gen(function*() {
     (watcher) => Effect.sync(() => watcher?.close())
   )
 
+  /**
+   * A push that carries its row, exactly one position past the applied one, is applied as it is: the
+   * feed needs no reading for it. Anything else (a gap, a row too long for the push) wakes the loop.
+   */
+  const applyPushed = (signal: StoreSignal) =>
+    lock.withPermits(1)(Effect.sync(() => {
+      if (signal._tag === "Changed" && signal.change !== undefined && phase === "running" && signal.seq === appliedSeq + 1) {
+        apply(signal.change.domain, signal.change.key, signal.change.entry, "store")
+        advance(signal.seq)
+      } else if (signal._tag !== "Changed" || signal.seq > appliedSeq) wakeup.wake()
+    }))
+
+  /**
+   * A store that pushes its commits (PostgreSQL): each one is applied at once (or wakes the loop), and
+   * every (re)connection of the push channel wakes it too, so whatever was committed while it was down
+   * is caught up from the applied feed position. The poll goes on regardless: it is the fallback.
+   */
+  const follow = (signals: NonNullable<typeof store.signals>) =>
+    Effect.forkScoped(
+      Stream.runForEach(signals, (signal) => Effect.zipRight(Effect.sync(() => link.signal(signal)), applyPushed(signal))).pipe(
+        Effect.catchAllCause((cause) => Effect.logWarning("Supervisor.follow failed", cause))
+      )
+    )
+
   if (enabled) {
     yield* watch
+    if (store.signals !== undefined) yield* follow(store.signals)
     // The first load happens while the layer is built, so a process usually starts with its state;
     // if the store is unavailable it starts anyway (gates refuse with `starting`) and keeps trying.
     yield* runTick
@@ -206,6 +266,19 @@ export const makeSupervisor = Effect.gen(function*() {
       return Stream.concat(Stream.fromIterable(replay), Stream.fromQueue(subscription)).pipe(Stream.filter(wanted))
     })
 
+  /** Problems that count against `healthy`: a shared store's outage does not under `stay-ready`. */
+  const counted = () => (link.outageExcused ? [...problems.keys()].filter((source) => !storeProblems.has(source)) : [...problems.keys()])
+
+  const storeLink = () =>
+    enabled
+      ? link.link({
+        reachable: healthy && storeProblems.size === 0,
+        loaded: phase === "running",
+        lastGoodAt,
+        error: lastError ?? ([...storeProblems].map((source) => `${source}: ${problems.get(source)}`).join("; ") || null)
+      })
+      : null
+
   const service: SupervisorService = {
     shouldAcceptWork: accepts,
     refusal,
@@ -218,7 +291,7 @@ export const makeSupervisor = Effect.gen(function*() {
         enabled,
         phase,
         running: enabled && phase !== "shutting-down",
-        healthy: healthy && problems.size === 0,
+        healthy: (healthy || (link.outageExcused && phase === "running")) && counted().length === 0,
         pollIntervalMs: pollMs,
         watching,
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
@@ -227,7 +300,8 @@ export const makeSupervisor = Effect.gen(function*() {
         lastError: lastError ?? ([...problems.entries()].map(([source, message]) => `${source}: ${message}`).join("; ") || null),
         lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
         appliedSeq,
-        keys: index.size
+        keys: index.size,
+        store: storeLink()
       })
     ),
     subscribe,
@@ -236,13 +310,21 @@ export const makeSupervisor = Effect.gen(function*() {
       Effect.tap(store.transition(request), (result) => {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
         apply(request.domain, request.key, result.after, "local")
+        // In effect here already; a tick now moves the applied feed position past it, for whoever waits on it.
+        if (enabled) wakeup.wake()
       }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
+    onApplied: (listener) => {
+      appliedListeners.add(listener)
+      return () => void appliedListeners.delete(listener)
+    },
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
-    reportHealth: (source, problem) =>
+    reportHealth: (source, problem, cause) =>
       Effect.suspend(() => {
         const had = problems.has(source)
         if (problem === null) problems.delete(source)
         else problems.set(source, problem)
+        if (problem !== null && cause === "store") storeProblems.add(source)
+        else storeProblems.delete(source)
         if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
         if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
         return Effect.void

@@ -6,7 +6,7 @@ import { findCommand } from "../../src/Cli/Introspect.js"
 describe("the command table", () => {
   it("has every command, its options with aliases, placeholders and descriptions, and its arguments", () => {
     expect(commandTable.name).toBe("oneiric")
-    expect(commandTable.commands.map((c) => c.name)).toEqual(["activity", "pause", "drain", "resume", "health", "supervisor-info", "run"])
+    expect(commandTable.commands.map((c) => c.name)).toEqual(["activity", "pause", "drain", "resume", "health", "supervisor-info", "migrate", "run"])
     expect(commandTable.rootOptions.map((o) => o.name)).toEqual(expect.arrayContaining(["--config", "--profile", "--cache-dir"]))
     const pause = findCommand(commandTable, "pause")!
     expect(pause.options.find((o) => o.name === "--domain")).toMatchObject({ aliases: ["-d"], takesValue: true, placeholder: "DOMAIN" })

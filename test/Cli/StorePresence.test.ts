@@ -38,7 +38,7 @@ describe("no store at the path", () => {
 
       const info = yield* runCli("--cache-dir", cache, "supervisor-info")
       expect(info.code).toBe(0)
-      expect(info.stdout).toMatch(new RegExp(`activity_store\\s+${store.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(sqlite; no store there yet\\)`))
+      expect(info.stdout).toMatch(new RegExp(`activity_store\\s+${store.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")} \\(sqlite; decided by option; no store there yet\\)`))
 
       expect(fs.existsSync(cache)).toBe(false)
       expect(fs.readdirSync(parent)).toEqual([])

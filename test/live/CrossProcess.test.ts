@@ -69,12 +69,12 @@ describe("across processes", () => {
     const timedOut = await oneiricAsync(cache, "drain", "--domain", "task", "--key", "slow", "--wait", "--timeout", "1s")
     expect(timedOut.code).toBe(4)
     // Not a terminal: a progress line (at least the first), then the verdict and what to do next.
-    expect(timedOut.stdout).toMatch(/^task\/slow: 2 in flight on 1 instance\(s\) \[\S+ pid \d+: 2\] \d+\.\ds of 1\.0s$/m)
+    expect(timedOut.stdout).toMatch(/^task\/slow: applied 1\/1, 2 in flight \[\S+ pid \d+: 2 in flight\] \d+\.\ds of 1\.0s$/m)
     expect(timedOut.stdout).not.toContain("\r")
-    expect(timedOut.stdout).toMatch(/timed out after 1 s: 2 still in flight/)
+    expect(timedOut.stdout).toMatch(/timed out after 1000 ms: applied 1\/1, 2 in flight\n {2}\S+ \(pid \d+ on \S+\): 2 in flight/)
     expect(timedOut.stdout).toContain("task/slow is still draining: new work stays refused.")
     expect(timedOut.stdout).toContain(`resume it:      oneiric resume --domain task --key slow --cache-dir ${cache}`)
-    expect(timedOut.stderr).toMatch(/^oneiric: drain of task\/slow timed out after 1 s with 2 still in flight; task\/slow is still draining \(resume it: oneiric resume/)
+    expect(timedOut.stderr).toMatch(/^oneiric: drain of task\/slow not drained by 1 of 1 live instance\(s\) within 1000 ms \(2 still in flight\): \S+; task\/slow is still draining \(resume it: oneiric resume/)
   })
 
   it("an expiry resumes on time, recorded as expired", async () => {
