@@ -8,14 +8,14 @@ import * as Layer from "effect/Layer"
 import { migrateSqlite } from "./ActivityStore/Migrate.js"
 import type { MigrationOutcome } from "./ActivityStore/Migrate.js"
 import { makeMemoryStore } from "./ActivityStore/MemoryStore.js"
-import type { PostgresOptions } from "./ActivityStore/Postgres.js"
+import type { PostgresOptions } from "./Domain/Store.js"
 import { makeSqliteStore } from "./ActivityStore/Sqlite.js"
 import type { SqliteOptions } from "./ActivityStore/Sqlite.js"
 import type { StoreUnavailable } from "./Domain/Errors.js"
 import type { ActivityStoreService } from "./Domain/Store.js"
 
 export type { MigrationOutcome } from "./ActivityStore/Migrate.js"
-export type { PostgresOptions } from "./ActivityStore/Postgres.js"
+export type { PostgresOptions } from "./Domain/Store.js"
 export type { SqliteOptions } from "./ActivityStore/Sqlite.js"
 export type {
   ActivityStoreService, ChangeBatch, ChangedKey, HistoryFilter, KeyLength, ListFilter, StoreSignal, StoreSnapshot,

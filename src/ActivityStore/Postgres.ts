@@ -15,31 +15,11 @@ import * as Layer from "effect/Layer"
 import pg from "pg"
 import { redactUrl } from "../Domain/Config.js"
 import { causeMessage, StoreUnavailable } from "../Domain/Errors.js"
+import type { PostgresOptions } from "../Domain/Store.js"
 import { makePgDialect } from "./PgDialect.js"
 import { listen } from "./PgListener.js"
 import { changesChannel, DEFAULT_SCHEMA, LATEST_PG_MIGRATION, migratePg, pgSchemaVersion, SCHEMA_NAME } from "./PgMigrations.js"
 import { makeSqlStore } from "./SqlStore.js"
-
-export interface PostgresOptions {
-  /**
-   * `postgres://user:password@host:5432/database?…` (or `postgresql://`). node-postgres reads the
-   * parameters: `sslmode` (`disable`, `no-verify`, `require`/`verify-full`: encrypted and verified),
-   * `sslrootcert`, `application_name`, `options`, `statement_timeout`, `query_timeout`, `host=/socket/dir`…
-   * One parameter is ours: `schema`.
-   */
-  readonly url: string
-  /** The PostgreSQL schema of the tables (default: the URL's `schema` parameter, else `oneiric`). */
-  readonly schema?: string | undefined
-  /** At most this many pooled connections (default 4: a replica rarely uses more than two at once); the LISTEN connection is one more. */
-  readonly maxConnections?: number | undefined
-  /** How long to wait for a connection (default 5 s). */
-  readonly connectTimeoutMs?: number | undefined
-  /**
-   * How long a statement may take before the client gives up on it (default 15 s): without it a
-   * connection that dies silently (a network partition, no RST) would hold a transaction forever.
-   */
-  readonly queryTimeoutMs?: number | undefined
-}
 
 export interface PostgresTarget {
   /** The URL for node-postgres (our `schema` parameter removed). */
