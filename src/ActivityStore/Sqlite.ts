@@ -1,7 +1,8 @@
 /**
  * The SQLite ActivityStore: a tuned, migrated connection, reopened when the file is replaced (an
- * operator restoring a backup) and reported unavailable while it is deleted, so a running
- * supervisor marks itself unhealthy and recovers instead of reading an orphaned file forever.
+ * operator restoring a backup) and reported unavailable while it is deleted or damaged, so a running
+ * supervisor marks itself unhealthy, keeps enforcing what it knows, and recovers instead of reading an
+ * orphaned file forever. A replacement is verified before it is handed over, with both identities.
  */
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
@@ -16,8 +17,9 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { resetBatch } from "../Domain/Store.js"
-import type { ActivityStoreService, ChangeBatch } from "../Domain/Store.js"
-import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
+import type { ActivityStoreService, ChangeBatch, StoreReplacement } from "../Domain/Store.js"
+import { IDENTITY_TABLE, LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
+import { headerProblem, inodeOf } from "./SqliteFile.js"
 import { makeSqliteDialect } from "./SqliteDialect.js"
 import { makeSqlStore } from "./SqlStore.js"
 
@@ -65,80 +67,149 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
   return Layer.effectDiscard(prepare).pipe(Layer.provideMerge(opened))
 }
 
-/** Which file is at the path now (inode numbers are reused, so the birth time is part of it). */
-const inodeOf = (filename: string): string | undefined => {
-  try {
-    const stat = fs.statSync(filename)
-    return `${stat.dev}:${stat.ino}:${stat.birthtimeMs}`
-  } catch {
-    return undefined
-  }
-}
+/** How long a reopen waits for the other processes on the replaced file to let go of its WAL (see `checkFile`). */
+const RELEASE_WAIT_MS = 2_000
 
 export const makeSqliteStore = (options: SqliteOptions) =>
   Effect.gen(function*() {
     const { filename } = options
     const describe = `sqlite:${filename}`
     const busyTimeoutMs = busyTimeoutOf(options)
-    const open = Effect.gen(function*() {
-      const scope = yield* Scope.make()
-      const store = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
-        // Opened after the client, so the schema is migrated by then.
-        Effect.flatMap((context) =>
-          Effect.provide(Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore), context)
-        ),
-        Effect.tapError(() => Scope.close(scope, Exit.void))
-      )
-      return { scope, store, inode: inodeOf(filename) }
-    })
+    const unavailable = (message: string) => new StoreUnavailable({ store: describe, message })
 
-    let current = yield* open
+    /** Opens the file at the path; a reopen also verifies it (`PRAGMA quick_check`) before it is handed over. */
+    const open = (verify: boolean) =>
+      Effect.gen(function*() {
+        const inode = inodeOf(filename)
+        const scope = yield* Scope.make()
+        const opened = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
+          // Opened after the client, so the schema is migrated by then.
+          Effect.flatMap((context) =>
+            Effect.gen(function*() {
+              const sql = yield* SqlClient.SqlClient
+              if (verify) {
+                const check = yield* sql<{ quick_check: string }>`PRAGMA quick_check`
+                const verdict = check.map((row) => row.quick_check).join("; ")
+                if (verdict !== "ok") return yield* Effect.fail(unavailable(`${filename} failed its integrity check: ${verdict}`))
+              }
+              const [row] = yield* sql<{ id: string }>`SELECT id FROM ${sql(IDENTITY_TABLE)} LIMIT 1`
+              const store = yield* Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore)
+              return { store, id: row?.id ?? null }
+            }).pipe(Effect.provide(context))
+          ),
+          Effect.catchTag("SqlError", (e) => Effect.fail(unavailable(`cannot verify ${filename}: ${errorMessage(e)}`))),
+          Effect.tapError(() => Scope.close(scope, Exit.void))
+        )
+        // The WAL this connection uses: while it is still at the path after we let go, another process holds it.
+        return { scope, ...opened, inode, wal: inodeOf(`${filename}-wal`) }
+      })
+
+    let current: Effect.Effect.Success<ReturnType<typeof open>> | undefined = yield* open(false)
+    /** The file last opened, its identity, and why it was let go (a damaged header), if it was. */
+    let known = { inode: current.inode, id: current.id, wal: current.wal }
+    let damaged: string | undefined
+    /** Since when a reopen waits for the replaced file's WAL to be released by the other processes. */
+    let releaseWaitSince: number | undefined
     // Bumped on every reopen: the new file's change feed has nothing to do with the old one's.
     let generation = 0
     let generationFed = 0
-    yield* Effect.addFinalizer(() => Scope.close(current.scope, Exit.void))
+    let replaced: StoreReplacement | undefined
+    const lock = yield* Effect.makeSemaphore(1)
 
-    /** Fails while the file is gone; reopens when it was replaced. */
-    const checkFile = Effect.suspend(() => {
-      const inode = inodeOf(filename)
-      if (inode === undefined) {
-        return Effect.fail(new StoreUnavailable({ store: describe, message: `${filename} was deleted; waiting for it to come back` }))
-      }
-      if (inode === current.inode) return Effect.void
-      return Effect.gen(function*() {
-        const old = current
-        current = yield* open
-        generation++
-        yield* Scope.close(old.scope, Exit.void)
-        yield* Effect.logWarning("ActivityStore.reopen: the store file was replaced").pipe(Effect.annotateLogs({ store: filename }))
-      })
+    /** Closes this process's connections to the file (both of them) before anything opens another. */
+    const release = Effect.suspend(() => {
+      const old = current
+      current = undefined
+      return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
     })
+    yield* Effect.addFinalizer(() => release)
 
-    const store = (): ActivityStoreService => current.store
+    /**
+     * Before every poll and every write: fails while the file is gone or its header is not SQLite's
+     * (enforcing the last known state meanwhile); reopens — old connections closed first — when
+     * another file is at the path, or the damaged one is usable again.
+     */
+    const checkFile = lock.withPermits(1)(Effect.suspend((): Effect.Effect<void, StoreUnavailable> => {
+      const inode = inodeOf(filename)
+      if (inode === undefined) return Effect.fail(unavailable(`${filename} was deleted; enforcing the last known state until it comes back`))
+      const problem = headerProblem(filename)
+      if (problem !== undefined) {
+        const first = damaged === undefined
+        damaged = problem
+        const failure = unavailable(`${filename} is not a usable SQLite database: ${problem}; enforcing the last known state until it is restored`)
+        // Let go of a damaged file: whatever comes back is opened fresh and verified.
+        return Effect.zipRight(
+          first ? Effect.zipRight(release, Effect.logWarning("ActivityStore.check: the store file is damaged").pipe(Effect.annotateLogs({ store: filename, problem }))) : release,
+          Effect.fail(failure)
+        )
+      }
+      if (current !== undefined && inode === current.inode) return Effect.void
+      const reason = damaged !== undefined && inode === known.inode ? "restored" : "replaced"
+      return Effect.gen(function*() {
+        // Close ours first: a connection to the replaced file next to one to the new file would share
+        // (and on close delete) the `-wal`/`-shm` now at the path — SIGBUS and lost commits.
+        yield* release
+        // The old file's WAL is still at the path while another process has it open: opening the new
+        // file now would read the old file's pages through it. Wait for it to be released (bounded).
+        const now = Date.now()
+        if (reason === "replaced" && known.wal !== undefined && inodeOf(`${filename}-wal`) === known.wal) {
+          releaseWaitSince ??= now
+          if (now - releaseWaitSince < RELEASE_WAIT_MS) {
+            return yield* Effect.fail(unavailable(`${filename} was replaced; waiting for other processes to close the old file`))
+          }
+        }
+        releaseWaitSince = undefined
+        const next = yield* open(true)
+        current = next
+        replaced = { previousId: known.id, currentId: next.id, reason }
+        known = { inode: next.inode, id: next.id, wal: next.wal }
+        damaged = undefined
+        generation++
+        yield* Effect.logWarning(`ActivityStore.reopen: the store file was ${reason}`).pipe(
+          Effect.annotateLogs({ store: filename, previous_id: replaced.previousId ?? "unknown", current_id: next.id ?? "none" })
+        )
+      })
+    }))
+
+    const use = <A>(f: (store: ActivityStoreService) => Effect.Effect<A, StoreUnavailable>) =>
+      Effect.suspend(() =>
+        current === undefined
+          ? Effect.fail(unavailable(damaged === undefined ? `${filename} is being reopened` : `${filename} is not a usable SQLite database: ${damaged}`))
+          : f(current.store)
+      )
+    /** Writes check the file first: a commit to a replaced (unlinked) file would be lost. */
+    const write = <A>(f: (store: ActivityStoreService) => Effect.Effect<A, StoreUnavailable>) => Effect.zipRight(checkFile, use(f))
+
     const service: ActivityStoreService = {
       describe,
       file: filename,
-      changeToken: Effect.zipRight(checkFile, Effect.suspend(() => Effect.map(store().changeToken, (t) => `${generation}:${t}`))),
-      snapshot: Effect.suspend(() => Effect.tap(store().snapshot, () => { generationFed = generation })),
+      identity: () => known.id,
+      changeToken: Effect.zipRight(checkFile, use((s) => Effect.map(s.changeToken, (t) => `${generation}:${t}`))),
+      snapshot: use((s) => Effect.tap(s.snapshot, () => {
+        generationFed = generation
+        replaced = undefined
+      })),
       changesSince: (seq) =>
-        Effect.suspend((): Effect.Effect<ChangeBatch, StoreUnavailable> => {
-          if (generationFed === generation) return store().changesSince(seq)
+        use((s): Effect.Effect<ChangeBatch, StoreUnavailable> => {
+          if (generationFed === generation) return s.changesSince(seq)
           // A reopened file: positions in the old feed mean nothing here, so hand over the whole state.
-          return Effect.map(store().snapshot, (snapshot) => {
+          return Effect.map(s.snapshot, (snapshot) => {
+            const batch: ChangeBatch = { ...resetBatch(snapshot), replaced }
             generationFed = generation
-            return resetBatch(snapshot)
+            replaced = undefined
+            return batch
           })
         }),
-      get: (domain, key) => Effect.suspend(() => store().get(domain, key)),
-      list: (filter) => Effect.suspend(() => store().list(filter)),
-      keys: (domain, length) => Effect.suspend(() => store().keys(domain, length)),
-      transition: (request) => Effect.suspend(() => store().transition(request)),
-      preview: (request) => Effect.suspend(() => store().preview(request)),
-      history: (filter) => Effect.suspend(() => store().history(filter)),
-      expireDue: Effect.suspend(() => store().expireDue),
-      publishInstance: (report) => Effect.suspend(() => store().publishInstance(report)),
-      removeInstance: (id) => Effect.suspend(() => store().removeInstance(id)),
-      instances: Effect.suspend(() => store().instances)
+      get: (domain, key) => use((s) => s.get(domain, key)),
+      list: (filter) => use((s) => s.list(filter)),
+      keys: (domain, length) => use((s) => s.keys(domain, length)),
+      transition: (request) => write((s) => s.transition(request)),
+      preview: (request) => use((s) => s.preview(request)),
+      history: (filter) => use((s) => s.history(filter)),
+      expireDue: write((s) => s.expireDue),
+      publishInstance: (report) => write((s) => s.publishInstance(report)),
+      removeInstance: (id) => use((s) => s.removeInstance(id)),
+      instances: use((s) => s.instances)
     }
     return service
   })

@@ -20,12 +20,13 @@ import type { ActivityEntry } from "../Domain/Activity.js"
 import type { ActivityKey } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
 import { causeMessage } from "../Domain/Errors.js"
-import type { StoreSignal, TransitionRequest } from "../Domain/Store.js"
+import type { ChangeBatch, StoreSignal, TransitionRequest } from "../Domain/Store.js"
 import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
 import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domain/Supervision.js"
 import * as Instruments from "../Internal/Instruments.js"
 import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
+import { HeldRows } from "./Replacement.js"
 import { StoreLinkState } from "./StoreLink.js"
 
 /** The longest wait between two tries while the store is failing. */
@@ -69,6 +70,8 @@ export const makeSupervisor = Effect.gen(function*() {
   const problems = new Map<string, string>()
   const storeProblems = new Set<string>()
   const link = new StoreLinkState(store, config.sharedStoreOutage)
+  const held = new HeldRows()
+  const HELD = "store replaced"
 
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
 
@@ -99,11 +102,45 @@ export const makeSupervisor = Effect.gen(function*() {
     for (const entry of entries) apply(entry.domain, entry.key, entry, "store")
   }
 
+  /** Keys held after a replacement make the process unhealthy, with what to do, until none is left. */
+  const syncHeld = () => {
+    const problem = held.problem(store.identity?.() ?? null)
+    if (problem === null) {
+      problems.delete(HELD)
+      storeProblems.delete(HELD)
+    } else {
+      problems.set(HELD, problem)
+      storeProblems.add(HELD)
+    }
+  }
+
+  /** The store file was swapped (and verified): adopt it, holding what a different store would lift. */
+  const adopt = (replacement: NonNullable<ChangeBatch["replaced"]>, incoming: ReadonlyArray<ActivityEntry>) =>
+    Effect.suspend(() => {
+      const { enforced, record } = held.adopt([...index.entries()], incoming, replacement, clock.unsafeCurrentTimeMillis())
+      replaceAll(enforced)
+      link.replaced(record)
+      syncHeld()
+      return Effect.logWarning(`Supervisor.adopt: the store file was ${record.reason}${record.sameStore ? " (a copy of the same store)" : " by a different store"}`).pipe(
+        Effect.annotateLogs({
+          store: store.describe,
+          previous_id: record.previousId ?? "unknown",
+          current_id: record.currentId ?? "none",
+          paused: `${record.pausedBefore} -> ${record.pausedAfter}`,
+          draining: `${record.drainingBefore} -> ${record.drainingAfter}`,
+          held: held.size
+        })
+      )
+    })
+
   /** Read what changed since the position applied and apply it: a span per tick that found a change, none when idle. */
   const applyChanges = Effect.gen(function*() {
     const batch = yield* store.changesSince(appliedSeq)
-    if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
-    else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
+    const rows = () => batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry]))
+    if (batch.replaced !== undefined) yield* adopt(batch.replaced, rows())
+    else if (batch.reset) replaceAll(held.enforceAll(rows()))
+    else for (const change of batch.changed) apply(change.domain, change.key, held.enforce(change.domain, change.key, change.entry), "store")
+    if (held.size > 0 || problems.has(HELD)) syncHeld()
     yield* Effect.annotateCurrentSpan({ from: appliedSeq, to: batch.seq, changed: batch.changed.length, reset: batch.reset })
     advance(batch.seq)
   }).pipe(Effect.withSpan("Supervisor.applyChanges"))
@@ -215,7 +252,7 @@ export const makeSupervisor = Effect.gen(function*() {
   const applyPushed = (signal: StoreSignal) =>
     lock.withPermits(1)(Effect.sync(() => {
       if (signal._tag === "Changed" && signal.change !== undefined && phase === "running" && signal.seq === appliedSeq + 1) {
-        apply(signal.change.domain, signal.change.key, signal.change.entry, "store")
+        apply(signal.change.domain, signal.change.key, held.enforce(signal.change.domain, signal.change.key, signal.change.entry), "store")
         advance(signal.seq)
       } else if (signal._tag !== "Changed" || signal.seq > appliedSeq) wakeup.wake()
     }))
@@ -275,6 +312,7 @@ export const makeSupervisor = Effect.gen(function*() {
         reachable: healthy && storeProblems.size === 0,
         loaded: phase === "running",
         lastGoodAt,
+        held: held.size,
         error: lastError ?? ([...storeProblems].map((source) => `${source}: ${problems.get(source)}`).join("; ") || null)
       })
       : null
@@ -309,7 +347,8 @@ export const makeSupervisor = Effect.gen(function*() {
     transition: (request: TransitionRequest) =>
       Effect.tap(store.transition(request), (result) => {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
-        apply(request.domain, request.key, result.after, "local")
+        apply(request.domain, request.key, held.enforce(request.domain, request.key, result.after), "local")
+        if (held.size > 0 || problems.has(HELD)) syncHeld()
         // In effect here already; a tick now moves the applied feed position past it, for whoever waits on it.
         if (enabled) wakeup.wake()
       }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
