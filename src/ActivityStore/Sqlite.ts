@@ -19,7 +19,7 @@ import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch, StoreReplacement } from "../Domain/Store.js"
 import { IDENTITY_TABLE, LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
-import { headerProblem, inodeOf } from "./SqliteFile.js"
+import { headerAt, headerProblem, inodeOf, inodeOfFd, removeIfStill } from "./SqliteFile.js"
 import { makeSqliteDialect } from "./SqliteDialect.js"
 import { makeSqlStore } from "./SqlStore.js"
 
@@ -67,9 +67,6 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
   return Layer.effectDiscard(prepare).pipe(Layer.provideMerge(opened))
 }
 
-/** How long a reopen waits for the other processes on the replaced file to let go of its WAL (see `checkFile`). */
-const RELEASE_WAIT_MS = 2_000
-
 export const makeSqliteStore = (options: SqliteOptions) =>
   Effect.gen(function*() {
     const { filename } = options
@@ -80,7 +77,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
     /** Opens the file at the path; a reopen also verifies it (`PRAGMA quick_check`) before it is handed over. */
     const open = (verify: boolean) =>
       Effect.gen(function*() {
-        const inode = inodeOf(filename)
+        const before = inodeOf(filename)
         const scope = yield* Scope.make()
         const opened = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
           // Opened after the client, so the schema is migrated by then.
@@ -94,22 +91,28 @@ export const makeSqliteStore = (options: SqliteOptions) =>
               }
               const [row] = yield* sql<{ id: string }>`SELECT id FROM ${sql(IDENTITY_TABLE)} LIMIT 1`
               const store = yield* Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore)
-              return { store, id: row?.id ?? null }
+              // Held as long as the connections, and closed only after them (`closeOpened`).
+              const fd = yield* Effect.try({ try: () => fs.openSync(filename, "r"), catch: (e) => unavailable(`cannot open ${filename}: ${errorMessage(e)}`) })
+              const inode = inodeOfFd(fd)
+              if (before !== undefined && before !== inode) {
+                yield* Scope.close(scope, Exit.void)
+                fs.closeSync(fd)
+                return yield* Effect.fail(unavailable(`${filename} was replaced while it was being opened`))
+              }
+              return { store, id: row?.id ?? null, fd, inode }
             }).pipe(Effect.provide(context))
           ),
           Effect.catchTag("SqlError", (e) => Effect.fail(unavailable(`cannot verify ${filename}: ${errorMessage(e)}`))),
           Effect.tapError(() => Scope.close(scope, Exit.void))
         )
-        // The WAL this connection uses: while it is still at the path after we let go, another process holds it.
-        return { scope, ...opened, inode, wal: inodeOf(`${filename}-wal`) }
+        // The WAL and shared memory this connection uses (the old file's, once it is replaced or deleted).
+        return { scope, ...opened, wal: inodeOf(`${filename}-wal`), shm: inodeOf(`${filename}-shm`) }
       })
 
     let current: Effect.Effect.Success<ReturnType<typeof open>> | undefined = yield* open(false)
     /** The file last opened, its identity, and why it was let go (a damaged header), if it was. */
-    let known = { inode: current.inode, id: current.id, wal: current.wal }
+    let known = { inode: current.inode, id: current.id, wal: current.wal, shm: current.shm }
     let damaged: string | undefined
-    /** Since when a reopen waits for the replaced file's WAL to be released by the other processes. */
-    let releaseWaitSince: number | undefined
     // Bumped on every reopen: the new file's change feed has nothing to do with the old one's.
     let generation = 0
     let generationFed = 0
@@ -120,49 +123,69 @@ export const makeSqliteStore = (options: SqliteOptions) =>
     const release = Effect.suspend(() => {
       const old = current
       current = undefined
-      return old === undefined ? Effect.void : Scope.close(old.scope, Exit.void)
+      // SQLite's connections first, then our descriptor: closing it earlier would drop SQLite's locks.
+      return old === undefined ? Effect.void : Effect.zipRight(Scope.close(old.scope, Exit.void), Effect.sync(() => fs.closeSync(old.fd)))
     })
     yield* Effect.addFinalizer(() => release)
+
+    /**
+     * After letting go of a file that is no longer at the path: its `-wal`/`-shm` are left there (SQLite
+     * does not delete them for an unlinked file) and would be read as the WAL of whatever is opened at
+     * the path next — the old file's pages over the new file's, and a shared-memory file that an opener
+     * truncates under the processes still mapping it (SIGBUS). Remove them; processes still on the
+     * old file keep their open descriptors and are not disturbed.
+     */
+    const dropStale = Effect.sync(() => {
+      const wal = removeIfStill(`${filename}-wal`, known.wal)
+      const shm = removeIfStill(`${filename}-shm`, known.shm)
+      known = { ...known, wal: undefined, shm: undefined }
+      return wal || shm
+    }).pipe(Effect.tap((removed) => (removed ? Effect.logInfo("ActivityStore.reopen: removed the replaced file's -wal/-shm").pipe(Effect.annotateLogs({ store: filename })) : Effect.void)))
 
     /**
      * Before every poll and every write: fails while the file is gone or its header is not SQLite's
      * (enforcing the last known state meanwhile); reopens — old connections closed first — when
      * another file is at the path, or the damaged one is usable again.
      */
-    const checkFile = lock.withPermits(1)(Effect.suspend((): Effect.Effect<void, StoreUnavailable> => {
+    const slowCheck = lock.withPermits(1)(Effect.suspend((): Effect.Effect<void, StoreUnavailable> => {
       const inode = inodeOf(filename)
-      if (inode === undefined) return Effect.fail(unavailable(`${filename} was deleted; enforcing the last known state until it comes back`))
-      const problem = headerProblem(filename)
-      if (problem !== undefined) {
-        const first = damaged === undefined
-        damaged = problem
-        const failure = unavailable(`${filename} is not a usable SQLite database: ${problem}; enforcing the last known state until it is restored`)
-        // Let go of a damaged file: whatever comes back is opened fresh and verified.
-        return Effect.zipRight(
-          first ? Effect.zipRight(release, Effect.logWarning("ActivityStore.check: the store file is damaged").pipe(Effect.annotateLogs({ store: filename, problem }))) : release,
-          Effect.fail(failure)
+      if (inode === undefined) {
+        // Let go of the deleted file at once: closed later, once another file is at the path, the last
+        // connection to it would delete that file's `-wal`/`-shm` (they are found by name).
+        return release.pipe(
+          Effect.zipRight(dropStale),
+          Effect.zipRight(Effect.fail(unavailable(`${filename} was deleted; enforcing the last known state until it comes back`)))
         )
       }
-      if (current !== undefined && inode === current.inode) return Effect.void
-      const reason = damaged !== undefined && inode === known.inode ? "restored" : "replaced"
+      const damagedFailure = (problem: string) =>
+        unavailable(`${filename} is not a usable SQLite database: ${problem}; enforcing the last known state until it is restored`)
+      if (current !== undefined && inode === current.inode) {
+        // The file we are connected to, read through our own descriptor: a page cache cannot hide an overwrite.
+        const problem = headerAt(current.fd)
+        if (problem === undefined) return Effect.void
+        damaged = problem
+        // Let go of a damaged file: whatever is there once it reads as SQLite again is opened fresh and verified.
+        return Effect.zipRight(
+          Effect.zipRight(release, Effect.logWarning("ActivityStore.check: the store file is damaged").pipe(Effect.annotateLogs({ store: filename, problem }))),
+          Effect.fail(damagedFailure(problem))
+        )
+      }
       return Effect.gen(function*() {
         // Close ours first: a connection to the replaced file next to one to the new file would share
-        // (and on close delete) the `-wal`/`-shm` now at the path — SIGBUS and lost commits.
+        // (and on close delete) the `-wal`/`-shm` now at the path — SIGBUS and lost commits. Only
+        // then is the file at the path read by path (see SqliteFile.ts).
         yield* release
-        // The old file's WAL is still at the path while another process has it open: opening the new
-        // file now would read the old file's pages through it. Wait for it to be released (bounded).
-        const now = Date.now()
-        if (reason === "replaced" && known.wal !== undefined && inodeOf(`${filename}-wal`) === known.wal) {
-          releaseWaitSince ??= now
-          if (now - releaseWaitSince < RELEASE_WAIT_MS) {
-            return yield* Effect.fail(unavailable(`${filename} was replaced; waiting for other processes to close the old file`))
-          }
+        const problem = headerProblem(filename)
+        if (problem !== undefined) {
+          damaged = problem
+          return yield* Effect.fail(damagedFailure(problem))
         }
-        releaseWaitSince = undefined
+        const reason = damaged !== undefined && inode === known.inode ? "restored" : "replaced"
+        if (reason === "replaced") yield* dropStale
         const next = yield* open(true)
         current = next
         replaced = { previousId: known.id, currentId: next.id, reason }
-        known = { inode: next.inode, id: next.id, wal: next.wal }
+        known = { inode: next.inode, id: next.id, wal: next.wal, shm: next.shm }
         damaged = undefined
         generation++
         yield* Effect.logWarning(`ActivityStore.reopen: the store file was ${reason}`).pipe(
@@ -170,6 +193,11 @@ export const makeSqliteStore = (options: SqliteOptions) =>
         )
       })
     }))
+
+    /** The idle case, a `stat` and a 100-byte `pread` with no lock taken; anything else goes the slow way. */
+    const checkFile = Effect.suspend(() =>
+      current !== undefined && inodeOf(filename) === current.inode && headerAt(current.fd) === undefined ? Effect.void : slowCheck
+    )
 
     const use = <A>(f: (store: ActivityStoreService) => Effect.Effect<A, StoreUnavailable>) =>
       Effect.suspend(() =>

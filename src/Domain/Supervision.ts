@@ -147,6 +147,11 @@ export interface SupervisorService {
   readonly appliedSeq: () => number
   /** Calls `listener` each time the applied position advances; returns the unsubscribe. */
   readonly onApplied: (listener: (seq: number) => void) => () => void
+  /**
+   * Calls `listener` each time `status.healthy` flips (a store fault found or gone, a problem reported
+   * or cleared), so the health snapshot is rewritten at once instead of at its next heartbeat.
+   */
+  readonly onHealthChanged: (listener: (healthy: boolean) => void) => () => void
   readonly status: Effect.Effect<SupervisorStatus>
   /** The deltas from when the stream starts running. */
   readonly changes: (options?: ChangeOptions) => Stream.Stream<ActivityDelta>

@@ -73,6 +73,21 @@ export const makeSupervisor = Effect.gen(function*() {
   const held = new HeldRows()
   const HELD = "store replaced"
 
+  /** Problems that count against `healthy`: a shared store's outage does not under `stay-ready`. */
+  const counted = () => (link.outageExcused ? [...problems.keys()].filter((source) => !storeProblems.has(source)) : [...problems.keys()])
+
+  const isHealthy = () => (healthy || (link.outageExcused && phase === "running")) && counted().length === 0
+
+  const healthListeners = new Set<(healthy: boolean) => void>()
+  let notifiedHealthy = true
+  /** Tell the listeners when `healthy` flipped since they last heard. */
+  const notifyHealth = () => {
+    const now = isHealthy()
+    if (now === notifiedHealthy) return
+    notifiedHealthy = now
+    for (const listener of healthListeners) listener(now)
+  }
+
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
 
   // A subscriber that falls 4096 deltas behind loses the oldest, never the newest: `unsafeOffer` on a full
@@ -219,6 +234,7 @@ export const makeSupervisor = Effect.gen(function*() {
     yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess(performance.now() - started) }))
     lastTickMs = performance.now() - started
     ticks++
+    notifyHealth()
     Instruments.recordTick(lastTickMs / 1000)
   })
 
@@ -303,8 +319,6 @@ export const makeSupervisor = Effect.gen(function*() {
       return Stream.concat(Stream.fromIterable(replay), Stream.fromQueue(subscription)).pipe(Stream.filter(wanted))
     })
 
-  /** Problems that count against `healthy`: a shared store's outage does not under `stay-ready`. */
-  const counted = () => (link.outageExcused ? [...problems.keys()].filter((source) => !storeProblems.has(source)) : [...problems.keys()])
 
   const storeLink = () =>
     enabled
@@ -329,7 +343,7 @@ export const makeSupervisor = Effect.gen(function*() {
         enabled,
         phase,
         running: enabled && phase !== "shutting-down",
-        healthy: (healthy || (link.outageExcused && phase === "running")) && counted().length === 0,
+        healthy: isHealthy(),
         pollIntervalMs: pollMs,
         watching,
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
@@ -349,12 +363,17 @@ export const makeSupervisor = Effect.gen(function*() {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
         apply(request.domain, request.key, held.enforce(request.domain, request.key, result.after), "local")
         if (held.size > 0 || problems.has(HELD)) syncHeld()
+        notifyHealth()
         // In effect here already; a tick now moves the applied feed position past it, for whoever waits on it.
         if (enabled) wakeup.wake()
       }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
     onApplied: (listener) => {
       appliedListeners.add(listener)
       return () => void appliedListeners.delete(listener)
+    },
+    onHealthChanged: (listener) => {
+      healthListeners.add(listener)
+      return () => void healthListeners.delete(listener)
     },
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
     reportHealth: (source, problem, cause) =>
@@ -364,6 +383,7 @@ export const makeSupervisor = Effect.gen(function*() {
         else problems.set(source, problem)
         if (problem !== null && cause === "store") storeProblems.add(source)
         else storeProblems.delete(source)
+        notifyHealth()
         if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
         if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
         return Effect.void
