@@ -38,9 +38,10 @@ export interface SqliteOptions {
 /**
  * The SqliteClient for `filename`, tuned and migrated. Every process that opens the store waits
  * until the schema is at the newest version (a losing concurrent migrator would otherwise go on
- * before the tables exist).
+ * before the tables exist). With `verify`, the file must pass `PRAGMA quick_check` before anything
+ * is written to it (a file put in place of the store under a running process).
  */
-export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
+export const layerClient = (options: SqliteOptions, verify = false): Layer.Layer<SqlClient.SqlClient, StoreUnavailable> => {
   const { filename } = options
   const failed = (what: string) => (cause: Cause.Cause<unknown>) =>
     new StoreUnavailable({ store: `sqlite:${filename}`, message: `${what} ${filename}: ${errorMessage(Cause.squash(cause))}` })
@@ -48,6 +49,12 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
     const sql = yield* SqlClient.SqlClient
     yield* sql.unsafe(`PRAGMA busy_timeout = ${busyTimeoutOf(options)}`)
     yield* sql`PRAGMA synchronous = NORMAL`
+    if (verify) {
+      const verdict = (yield* sql<{ quick_check: string }>`PRAGMA quick_check`).map((row) => row.quick_check).join("; ").replace(/\s*\n\s*/g, "; ")
+      if (verdict !== "ok") {
+        return yield* new StoreUnavailable({ store: `sqlite:${filename}`, message: `${filename} failed its integrity check: ${verdict}` })
+      }
+    }
     const migrate = Migrator.make({})({ loader: migrations, table: MIGRATIONS_TABLE })
     const version = sql<{ id: number | null }>`SELECT MAX(migration_id) AS id FROM ${sql(MIGRATIONS_TABLE)}`.pipe(
       Effect.map((rows) => Number(rows[0]?.id ?? 0))
@@ -55,9 +62,18 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
     yield* migrate.pipe(
       Effect.zipRight(version),
       Effect.filterOrFail((v) => v >= LATEST_MIGRATION, () => new Error("schema is being migrated by another process")),
-      Effect.retry(Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))))
+      // A damaged file fails the same way every time: only a schema still being migrated is worth waiting for.
+      Effect.retry({
+        schedule: Schedule.spaced("20 millis").pipe(Schedule.intersect(Schedule.recurs(250))),
+        while: (error) => !/malformed|not a database|corrupt/i.test(errorMessage(error))
+      })
     )
-  }).pipe(Effect.catchAllCause((cause) => Effect.fail(failed("cannot migrate")(cause))))
+  }).pipe(
+    Effect.catchAllCause((cause) => {
+      const failure = Cause.failureOption(cause)
+      return Effect.fail(failure._tag === "Some" && failure.value instanceof StoreUnavailable ? failure.value : failed("cannot migrate")(cause))
+    })
+  )
   const client = Layer.unwrapEffect(Effect.sync(() => {
     fs.mkdirSync(path.dirname(filename), { recursive: true })
     return SqliteClient.layer({ filename })
@@ -74,21 +90,16 @@ export const makeSqliteStore = (options: SqliteOptions) =>
     const busyTimeoutMs = busyTimeoutOf(options)
     const unavailable = (message: string) => new StoreUnavailable({ store: describe, message })
 
-    /** Opens the file at the path; a reopen also verifies it (`PRAGMA quick_check`) before it is handed over. */
+    /** Opens the file at the path; a reopen verifies it first (`PRAGMA quick_check`, then the schema). */
     const open = (verify: boolean) =>
       Effect.gen(function*() {
         const before = inodeOf(filename)
         const scope = yield* Scope.make()
-        const opened = yield* Layer.buildWithScope(layerClient(options), scope).pipe(
+        const opened = yield* Layer.buildWithScope(layerClient(options, verify), scope).pipe(
           // Opened after the client, so the schema is migrated by then.
           Effect.flatMap((context) =>
             Effect.gen(function*() {
               const sql = yield* SqlClient.SqlClient
-              if (verify) {
-                const check = yield* sql<{ quick_check: string }>`PRAGMA quick_check`
-                const verdict = check.map((row) => row.quick_check).join("; ")
-                if (verdict !== "ok") return yield* Effect.fail(unavailable(`${filename} failed its integrity check: ${verdict}`))
-              }
               const [row] = yield* sql<{ id: string }>`SELECT id FROM ${sql(IDENTITY_TABLE)} LIMIT 1`
               const store = yield* Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore)
               // Held as long as the connections, and closed only after them (`closeOpened`).

@@ -11,8 +11,6 @@ import * as Equal from "effect/Equal"
 import * as PubSub from "effect/PubSub"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { ActivityStore } from "../ActivityStore.js"
 import { rowId } from "../Domain/Rules.js"
 import { ConfigResolver } from "../ConfigResolver.js"
@@ -26,8 +24,10 @@ import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domai
 import * as Instruments from "../Internal/Instruments.js"
 import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
-import { HeldRows } from "./Replacement.js"
+import { Problems } from "./Problems.js"
+import { HeldRows, logReplacement } from "./Replacement.js"
 import { StoreLinkState } from "./StoreLink.js"
+import { watchStoreFile } from "./Watch.js"
 
 /** The longest wait between two tries while the store is failing. */
 const MAX_BACKOFF_MS = 5_000
@@ -66,27 +66,12 @@ export const makeSupervisor = Effect.gen(function*() {
   let lastGoodAt: number | null = null
   let failures = 0
   let watching = false
-  // Problems other parts of the process report (the instance heartbeat cannot write, say), and which of them are the store's.
-  const problems = new Map<string, string>()
-  const storeProblems = new Set<string>()
   const link = new StoreLinkState(store, config.sharedStoreOutage)
+  // A shared store's outage does not count against `healthy` under `stay-ready`.
+  const isHealthy = (): boolean => (healthy || (link.outageExcused && phase === "running")) && problems.counted(link.outageExcused).length === 0
+  const problems = new Problems(isHealthy)
   const held = new HeldRows()
   const HELD = "store replaced"
-
-  /** Problems that count against `healthy`: a shared store's outage does not under `stay-ready`. */
-  const counted = () => (link.outageExcused ? [...problems.keys()].filter((source) => !storeProblems.has(source)) : [...problems.keys()])
-
-  const isHealthy = () => (healthy || (link.outageExcused && phase === "running")) && counted().length === 0
-
-  const healthListeners = new Set<(healthy: boolean) => void>()
-  let notifiedHealthy = true
-  /** Tell the listeners when `healthy` flipped since they last heard. */
-  const notifyHealth = () => {
-    const now = isHealthy()
-    if (now === notifiedHealthy) return
-    notifiedHealthy = now
-    for (const listener of healthListeners) listener(now)
-  }
 
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
 
@@ -119,14 +104,7 @@ export const makeSupervisor = Effect.gen(function*() {
 
   /** Keys held after a replacement make the process unhealthy, with what to do, until none is left. */
   const syncHeld = () => {
-    const problem = held.problem(store.identity?.() ?? null)
-    if (problem === null) {
-      problems.delete(HELD)
-      storeProblems.delete(HELD)
-    } else {
-      problems.set(HELD, problem)
-      storeProblems.add(HELD)
-    }
+    if (held.size > 0 || problems.has(HELD)) problems.set(HELD, held.problem(store.identity?.() ?? null), "store")
   }
 
   /** The store file was swapped (and verified): adopt it, holding what a different store would lift. */
@@ -136,16 +114,7 @@ export const makeSupervisor = Effect.gen(function*() {
       replaceAll(enforced)
       link.replaced(record)
       syncHeld()
-      return Effect.logWarning(`Supervisor.adopt: the store file was ${record.reason}${record.sameStore ? " (a copy of the same store)" : " by a different store"}`).pipe(
-        Effect.annotateLogs({
-          store: store.describe,
-          previous_id: record.previousId ?? "unknown",
-          current_id: record.currentId ?? "none",
-          paused: `${record.pausedBefore} -> ${record.pausedAfter}`,
-          draining: `${record.drainingBefore} -> ${record.drainingAfter}`,
-          held: held.size
-        })
-      )
+      return logReplacement(record, store.describe, held.size)
     })
 
   /** Read what changed since the position applied and apply it: a span per tick that found a change, none when idle. */
@@ -155,7 +124,7 @@ export const makeSupervisor = Effect.gen(function*() {
     if (batch.replaced !== undefined) yield* adopt(batch.replaced, rows())
     else if (batch.reset) replaceAll(held.enforceAll(rows()))
     else for (const change of batch.changed) apply(change.domain, change.key, held.enforce(change.domain, change.key, change.entry), "store")
-    if (held.size > 0 || problems.has(HELD)) syncHeld()
+    syncHeld()
     yield* Effect.annotateCurrentSpan({ from: appliedSeq, to: batch.seq, changed: batch.changed.length, reset: batch.reset })
     advance(batch.seq)
   }).pipe(Effect.withSpan("Supervisor.applyChanges"))
@@ -234,32 +203,15 @@ export const makeSupervisor = Effect.gen(function*() {
     yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess(performance.now() - started) }))
     lastTickMs = performance.now() - started
     ticks++
-    notifyHealth()
+    problems.notify()
     Instruments.recordTick(lastTickMs / 1000)
   })
 
   const loop = Effect.forever(Effect.zipRight(pause, runTick))
 
-  /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
-  const watch = Effect.acquireRelease(
-    Effect.sync(() => {
-      if (!config.watchersEnabled || store.file === null) return undefined
-      const base = path.basename(store.file)
-      try {
-        const watcher = fs.watch(path.dirname(store.file), (_event, name) => {
-          if (name === null || name.startsWith(base)) wakeup.wake()
-        })
-        watcher.on("error", () => {
-          watching = false
-        })
-        watching = true
-        return watcher
-      } catch {
-        return undefined
-      }
-    }),
-    (watcher) => Effect.sync(() => watcher?.close())
-  )
+  const watch = watchStoreFile(store.file, config.watchersEnabled, wakeup.wake, (on) => {
+    watching = on
+  })
 
   /**
    * A push that carries its row, exactly one position past the applied one, is applied as it is: the
@@ -323,11 +275,11 @@ export const makeSupervisor = Effect.gen(function*() {
   const storeLink = () =>
     enabled
       ? link.link({
-        reachable: healthy && storeProblems.size === 0,
+        reachable: healthy && problems.storeCount === 0,
         loaded: phase === "running",
         lastGoodAt,
         held: held.size,
-        error: lastError ?? ([...storeProblems].map((source) => `${source}: ${problems.get(source)}`).join("; ") || null)
+        error: lastError ?? problems.message(true)
       })
       : null
 
@@ -349,7 +301,7 @@ export const makeSupervisor = Effect.gen(function*() {
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
         lastTickMs,
         ticks,
-        lastError: lastError ?? ([...problems.entries()].map(([source, message]) => `${source}: ${message}`).join("; ") || null),
+        lastError: lastError ?? problems.message(),
         lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
         appliedSeq,
         keys: index.size,
@@ -362,8 +314,7 @@ export const makeSupervisor = Effect.gen(function*() {
       Effect.tap(store.transition(request), (result) => {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
         apply(request.domain, request.key, held.enforce(request.domain, request.key, result.after), "local")
-        if (held.size > 0 || problems.has(HELD)) syncHeld()
-        notifyHealth()
+        syncHeld()
         // In effect here already; a tick now moves the applied feed position past it, for whoever waits on it.
         if (enabled) wakeup.wake()
       }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
@@ -371,19 +322,11 @@ export const makeSupervisor = Effect.gen(function*() {
       appliedListeners.add(listener)
       return () => void appliedListeners.delete(listener)
     },
-    onHealthChanged: (listener) => {
-      healthListeners.add(listener)
-      return () => void healthListeners.delete(listener)
-    },
+    onHealthChanged: (listener) => problems.onChange(listener),
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
     reportHealth: (source, problem, cause) =>
       Effect.suspend(() => {
-        const had = problems.has(source)
-        if (problem === null) problems.delete(source)
-        else problems.set(source, problem)
-        if (problem !== null && cause === "store") storeProblems.add(source)
-        else storeProblems.delete(source)
-        notifyHealth()
+        const had = problems.set(source, problem, cause)
         if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
         if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
         return Effect.void

@@ -8,6 +8,7 @@
  * restarting the process. Each replacement is logged as a warning with the counts before and after.
  */
 import * as DateTime from "effect/DateTime"
+import * as Effect from "effect/Effect"
 import type { ActivityEntry } from "../Domain/Activity.js"
 import { rowId } from "../Domain/Rules.js"
 import type { StoreReplacement } from "../Domain/Store.js"
@@ -110,3 +111,16 @@ export class HeldRows {
       `holding them (${shown}); pause and resume a key there to release it, or restore the original store, or restart this process to adopt the new one as it is`
   }
 }
+
+/** The warning every adopted replacement is logged with: both identities and the counts before and after. */
+export const logReplacement = (record: StoreReplaced, store: string, held: number) =>
+  Effect.logWarning(`Supervisor.adopt: the store file was ${record.reason}${record.sameStore ? " (a copy of the same store)" : " by a different store"}`).pipe(
+    Effect.annotateLogs({
+      store,
+      previous_id: record.previousId ?? "unknown",
+      current_id: record.currentId ?? "none",
+      paused: `${record.pausedBefore} -> ${record.pausedAfter}`,
+      draining: `${record.drainingBefore} -> ${record.drainingAfter}`,
+      held
+    })
+  )
