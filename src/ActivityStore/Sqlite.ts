@@ -102,7 +102,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
               const sql = yield* SqlClient.SqlClient
               const [row] = yield* sql<{ id: string }>`SELECT id FROM ${sql(IDENTITY_TABLE)} LIMIT 1`
               const store = yield* Effect.flatMap(Scope.extend(makeSqliteDialect(filename, busyTimeoutMs, describe), scope), makeSqlStore)
-              // Held as long as the connections, and closed only after them (`closeOpened`).
+              // Held as long as the connections, and closed only after them (`release`).
               const fd = yield* Effect.try({ try: () => fs.openSync(filename, "r"), catch: (e) => unavailable(`cannot open ${filename}: ${errorMessage(e)}`) })
               const inode = inodeOfFd(fd)
               if (before !== undefined && before !== inode) {
