@@ -70,6 +70,22 @@ describe("store faults", () => {
     expect(alive(run)).toBe(true)
   }, 90_000)
 
+  it("garbage in place with watchers off: the poll alone reports it within two poll intervals", async () => {
+    const cache = tempDir()
+    expect(oneiric(cache, "pause", "--domain", "task", "--key", "frozen").code).toBe(0)
+    const worker = startWorker(cache, { ...ENV, ONEIRIC_RUNTIME__WATCHERS_ENABLED: "false" })
+    workers.push(worker)
+    expect(await worker.send({ op: "ready" })).toMatchObject({ ready: true })
+    expect(await accepts(worker, "frozen")).toBe(false)
+    const faultAt = Date.now()
+    fs.writeFileSync(storeOf(cache), crypto.randomBytes(65_536))
+    await eventually(async () => (await linkOf(worker)).healthy === false, 10_000)
+    const detectedMs = Date.parse((await linkOf(worker)).store.down_since!) - faultAt
+    expect(detectedMs).toBeLessThanOrEqual(2 * POLL_MS)
+    expect(await accepts(worker, "frozen")).toBe(false)
+    console.log(`garbage in place, watchers off: unhealthy ${detectedMs} ms after the write (poll ${POLL_MS} ms)`)
+  }, 60_000)
+
   it("deleted, nothing in its place: fail-static — paused keys stay refused, unhealthy with the reason, nothing created", async () => {
     const cache = tempDir()
     const { run, worker } = await startBoth(cache, ["frozen"], workers)
