@@ -56,6 +56,11 @@ const restoreByRename = async (cycles: number) => {
   expect(stored.domains.task.entries.filter((e: { paused: boolean }) => e.paused).map((e: { key: string }) => e.key).sort()).toEqual([...keys].sort())
   expect(oneiric(cache, "activity", "--json").code).toBe(0)
   await eventually(async () => (await readyz(run)).status === 200, 10_000)
+  // `/readyz?verbose` names the store, its id and the last restore with its counts.
+  expect((await readyz(run)).body.checks.find((c) => c.name === "store")).toMatchObject({
+    ok: true,
+    detail: expect.stringMatching(new RegExp(`store id ${storeId}; file replaced ${cycles} time\\(s\\), last \\S+ by a copy of the same store: paused ${keys.length} → ${keys.length}, draining 0 → 0$`))
+  })
   // And they follow the restored store: a resume reaches both.
   expect(oneiric(cache, "resume", "--domain", "task", "--key", "k0").code).toBe(0)
   await eventually(async () => (await accepts(worker, "k0")) && !runRefuses(cache, "k0"), 10_000)
