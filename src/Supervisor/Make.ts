@@ -104,7 +104,7 @@ export const makeSupervisor = Effect.gen(function*() {
 
   /** Keys held after a replacement make the process unhealthy, with what to do, until none is left. */
   const syncHeld = () => {
-    if (held.size > 0 || problems.has(HELD)) problems.set(HELD, held.problem(store.identity?.() ?? null), "store")
+    if (held.size > 0 || problems.has(HELD)) problems.set(HELD, held.problem(store.identity?.() ?? null, clock.unsafeCurrentTimeMillis()), "store")
   }
 
   /** The store file was swapped (and verified): adopt it, holding what a different store would lift. */
@@ -150,6 +150,7 @@ export const makeSupervisor = Effect.gen(function*() {
       for (const t of yield* store.expireDue) apply(t.domain, t.key, null, "expired")
       // Rows another process expired first come back through the feed; drop what is still due here.
       for (const entry of index.expiredAt(clock.unsafeCurrentTimeMillis())) apply(entry.domain, entry.key, null, "expired")
+      syncHeld()
     }
   }))
 

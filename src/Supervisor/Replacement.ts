@@ -101,8 +101,9 @@ export class HeldRows {
     return { enforced, record }
   }
 
-  /** Why the process is unhealthy while rows are held, or null. */
-  problem(currentId: string | null): string | null {
+  /** Why the process is unhealthy while rows are held, or null. A held row whose expiry has passed is let go. */
+  problem(currentId: string | null, nowMs: number): string | null {
+    for (const [id, held] of this.held) if (!restricts(held.entry, nowMs)) this.held.delete(id)
     if (this.held.size === 0) return null
     const keys = [...this.held.values()].map((h) => `${h.entry.domain}/${h.entry.key}`).sort()
     const from = [...new Set([...this.held.values()].map((h) => h.fromId ?? "unknown"))].join(", ")

@@ -148,7 +148,7 @@ describe("HeldRows: what a replacement may lift", () => {
     const { enforced, record } = held.adopt([row("a"), row("b", { draining: true })], [row("c")], { previousId: "s1", currentId: "s2", reason: "replaced" }, now)
     expect(enforced.map((e) => e.key).sort()).toEqual(["a", "b", "c"])
     expect(record).toMatchObject({ sameStore: false, pausedBefore: 1, drainingBefore: 1, pausedAfter: 2, drainingAfter: 1, held: 2 })
-    expect(held.problem("s2")).toMatch(/different store \(id s1 → s2\) that would let 2 refused key\(s\) through: holding them \(task\/a, task\/b\)/)
+    expect(held.problem("s2", now)).toMatch(/different store \(id s1 → s2\) that would let 2 refused key\(s\) through: holding them \(task\/a, task\/b\)/)
     // The new store resumes `a` (no row): still held. It pauses `a`: the store decides from now on.
     expect(held.enforce("task", "a", null)?.key).toBe("a")
     expect(held.enforce("task", "a", row("a"))?.key).toBe("a")
@@ -160,6 +160,6 @@ describe("HeldRows: what a replacement may lift", () => {
     const back = held.adopt(enforced, [row("a"), row("b", { draining: true })], { previousId: "s2", currentId: "s1", reason: "replaced" }, now)
     expect(back.enforced.map((e) => e.key).sort()).toEqual(["a", "b", "c"])
     expect(held.size).toBe(1)
-    expect(held.problem("s1")).toMatch(/\(id s2 → s1\).*holding them \(task\/c\)/)
+    expect(held.problem("s1", now)).toMatch(/\(id s2 → s1\).*holding them \(task\/c\)/)
   })
 })
