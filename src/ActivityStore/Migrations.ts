@@ -17,6 +17,9 @@ const columnNames = (sql: SqlClient.SqlClient, table: string) =>
  */
 export const WRITING_TABLE = "oneiric_writing"
 
+/** One row: the store's id (see `0007_store_identity`). */
+export const IDENTITY_TABLE = "oneiric_store"
+
 /** Now in epoch milliseconds, in SQL any SQLite the original may link (no `unixepoch('subsec')`). */
 const NOW_MS = "CAST(ROUND((julianday('now') - 2440587.5) * 86400000) AS INTEGER)"
 
@@ -120,10 +123,18 @@ export const migrations = Migrator.fromRecord({
       applied_seq INTEGER NOT NULL,
       inflight TEXT NOT NULL
     )`),
-  "0006_legacy_attribution": legacyAttribution
+  "0006_legacy_attribution": legacyAttribution,
+  // The store's identity: a random id given once, when the store is created (or first opened by this
+  // version). A backup made with SQLite's backup API or a file copy keeps it, so a running process can
+  // tell a restored backup of its store (same id) from a different store put in its place.
+  "0007_store_identity": Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`CREATE TABLE ${IDENTITY_TABLE} (id TEXT NOT NULL PRIMARY KEY, created_at INTEGER NOT NULL)`)
+    yield* sql.unsafe(`INSERT INTO ${IDENTITY_TABLE} (id, created_at) VALUES (lower(hex(randomblob(16))), ${NOW_MS})`)
+  })
 })
 
 /** The id of the newest migration: every opener waits until the store has it. */
-export const LATEST_MIGRATION = 6
+export const LATEST_MIGRATION = 7
 
 export const MIGRATIONS_TABLE = "oneiric_migrations"

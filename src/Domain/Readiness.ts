@@ -36,8 +36,21 @@ export const supervisorReasons = (status: SupervisorStatus): Array<string> => {
 
 const at = (time: DateTime.Utc | null) => (time === null ? "never" : DateTime.formatIso(time))
 
+/** The store's identity, its last replacement and the keys held since, as `; …` clauses (empty when there is nothing to say). */
+const replacementClauses = (link: StoreLink): string => {
+  const id = link.storeId === null ? "" : `; store id ${link.storeId}`
+  const last = link.lastReplacement
+  if (last === null) return id
+  const what = last.sameStore ? "a copy of the same store" : `a different store (id ${last.previousId ?? "unknown"} → ${last.currentId ?? "none"})`
+  return `${id}; file ${last.reason} ${link.replacements} time(s), last ${at(last.at)} by ${what}: paused ${last.pausedBefore} → ${last.pausedAfter}, ` +
+    `draining ${last.drainingBefore} → ${last.drainingAfter}` + (link.held > 0 ? `; HOLDING ${link.held} key(s) the new store would let through` : "")
+}
+
 /** One line on the supervisor's link to its store: what `health`, `/readyz?verbose` and logs say about it. */
-export const describeStoreLink = (link: StoreLink, appliedSeq: number): string => {
+export const describeStoreLink = (link: StoreLink, appliedSeq: number): string =>
+  describeReach(link, appliedSeq) + replacementClauses(link)
+
+const describeReach = (link: StoreLink, appliedSeq: number): string => {
   const push = link.listening === null ? "" : link.listening ? "; push: listening" : "; push: reconnecting (polling meanwhile)"
   if (link.reachable) {
     const sync = link.lastSyncMs === null ? "" : ` (${Math.round(link.lastSyncMs * 10) / 10} ms)`
@@ -52,7 +65,7 @@ export const describeStoreLink = (link: StoreLink, appliedSeq: number): string =
 
 /** The store as a `/readyz?verbose` check: ok while reachable (an outage may still leave the process ready, by policy). */
 export const storeChecks = (status: SupervisorStatus): Array<{ readonly name: string; readonly ok: boolean; readonly detail: string | null }> =>
-  status.store === null ? [] : [{ name: "store", ok: status.store.reachable, detail: describeStoreLink(status.store, status.appliedSeq) }]
+  status.store === null ? [] : [{ name: "store", ok: status.store.reachable && status.store.held === 0, detail: describeStoreLink(status.store, status.appliedSeq) }]
 
 export const secretsReasons = (secrets: SecretsStatus): Array<string> =>
   secrets.status === "missing" || secrets.missing.length > 0 ? [Reasons.secrets(secrets.missing)] : []

@@ -71,6 +71,19 @@ export interface ChangedKey {
   readonly entry: ActivityEntry | null
 }
 
+/**
+ * The store behind a path is another file now (a backup restored by rename, a file recreated after a
+ * deletion, a damaged file restored): the new file was opened and verified (schema at the expected
+ * version, `PRAGMA quick_check` ok) before it was handed over. Ids are the stores' identities
+ * (`null`: unknown — the old file could not be read, or the store has none).
+ */
+export interface StoreReplacement {
+  readonly previousId: string | null
+  readonly currentId: string | null
+  /** Why the file was reopened: replaced at the path, or back after it was unreadable (damaged). */
+  readonly reason: "replaced" | "restored"
+}
+
 /** Keys changed since a sequence number. */
 export interface ChangeBatch {
   /** The sequence number to ask from next time. */
@@ -78,6 +91,8 @@ export interface ChangeBatch {
   /** `true` when the feed could not say what changed (pruned or replaced store): `changed` is then the whole state. */
   readonly reset: boolean
   readonly changed: ReadonlyArray<ChangedKey>
+  /** Set on the first batch read from a replaced store file (then `reset` is true). */
+  readonly replaced?: StoreReplacement | undefined
 }
 
 /** The whole state at one change-feed sequence number. */
@@ -120,6 +135,12 @@ export interface ActivityStoreService {
    * Absent: the store has no push, and readers poll `changeToken`.
    */
   readonly signals?: Stream.Stream<StoreSignal> | undefined
+  /**
+   * The identity of the store now open (a random id given at its creation, kept by its backups), or
+   * `null` when it has none. Absent: the store has no identity to check (memory, PostgreSQL — which is
+   * reached by URL and restored through the database itself, never by swapping a file under a process).
+   */
+  readonly identity?: (() => string | null) | undefined
   /**
    * Changes whenever the state may have changed (a commit by any connection); cheap enough to poll.
    * On SQLite: `PRAGMA data_version`; on PostgreSQL: the change feed's head.

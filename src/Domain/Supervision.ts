@@ -42,6 +42,26 @@ export const SupervisorPhase = Schema.Literal("starting", "running", "shutting-d
 export type SupervisorPhase = typeof SupervisorPhase.Type
 
 /**
+ * The store file was swapped under the running process (a backup restored by rename, a file recreated
+ * after a deletion, a damaged file restored): what was adopted, and what it changed. `same_store`:
+ * the new file has the identity of the old one (a backup of it); otherwise every key the old state
+ * refused and the new store would let through is `held` (still refused) until an operator acts.
+ */
+export class StoreReplaced extends Schema.Class<StoreReplaced>("StoreReplaced")({
+  at: Schema.DateTimeUtc,
+  reason: Schema.Literal("replaced", "restored"),
+  previousId: snake(Schema.NullOr(Schema.String), "previous_id"),
+  currentId: snake(Schema.NullOr(Schema.String), "current_id"),
+  sameStore: snake(Schema.Boolean, "same_store"),
+  pausedBefore: snake(Schema.Number, "paused_before"),
+  drainingBefore: snake(Schema.Number, "draining_before"),
+  pausedAfter: snake(Schema.Number, "paused_after"),
+  drainingAfter: snake(Schema.Number, "draining_after"),
+  /** Keys held (still refused) by this replacement. */
+  held: Schema.Number
+}) {}
+
+/**
  * The supervisor's link to its store. While the store cannot be reached the last known state stays
  * enforced (`fail_static`): nothing is ever read as "everything resumed". For a store other hosts
  * share (PostgreSQL), readiness during an outage follows `outage_readiness` (the setting
@@ -65,7 +85,15 @@ export class StoreLink extends Schema.Class<StoreLink>("StoreLink")({
   lastError: snake(Schema.NullOr(Schema.String), "last_error"),
   /** How often the push connection was reopened after it was lost. */
   reconnects: Schema.Number,
-  outageReadiness: snake(SharedStoreOutage, "outage_readiness")
+  outageReadiness: snake(SharedStoreOutage, "outage_readiness"),
+  // ---- absent from older snapshots ----
+  /** The identity of the store followed (null: it has none, or the store kind has no identity). */
+  storeId: Schema.optionalWith(Schema.NullOr(Schema.String), { default: () => null }).pipe(Schema.fromKey("store_id")),
+  /** How often the store file was swapped under this process and adopted. */
+  replacements: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  lastReplacement: Schema.optionalWith(Schema.NullOr(StoreReplaced), { default: () => null }).pipe(Schema.fromKey("last_replacement")),
+  /** Keys still refused because the store that replaced this one would let them through (see `StoreReplaced`). */
+  held: Schema.optionalWith(Schema.Number, { default: () => 0 })
 }) {}
 
 export class SupervisorStatus extends Schema.Class<SupervisorStatus>("SupervisorStatus")({
@@ -119,6 +147,11 @@ export interface SupervisorService {
   readonly appliedSeq: () => number
   /** Calls `listener` each time the applied position advances; returns the unsubscribe. */
   readonly onApplied: (listener: (seq: number) => void) => () => void
+  /**
+   * Calls `listener` each time `status.healthy` flips (a store fault found or gone, a problem reported
+   * or cleared), so the health snapshot is rewritten at once instead of at its next heartbeat.
+   */
+  readonly onHealthChanged: (listener: (healthy: boolean) => void) => () => void
   readonly status: Effect.Effect<SupervisorStatus>
   /** The deltas from when the stream starts running. */
   readonly changes: (options?: ChangeOptions) => Stream.Stream<ActivityDelta>

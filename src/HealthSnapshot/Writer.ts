@@ -110,6 +110,9 @@ export const makeWriter = (sink: SnapshotSink, options: WriterOptions) =>
       )
     yield* follow(deltas, "followDeltas")
     yield* follow(components, "followComponents")
+    // A store fault (or its end) is in the file at once, not at the next heartbeat: `health --probe` reads the file.
+    const stopListening = supervisor.onHealthChanged(() => wakeup.wake())
+    yield* Effect.addFinalizer(() => Effect.sync(stopListening))
     // An empty store loads without a single delta: readiness must not wait for the heartbeat.
     yield* Effect.forkScoped(Effect.zipRight(supervisor.awaitReady, Effect.sync(wakeup.wake)))
 

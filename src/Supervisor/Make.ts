@@ -11,8 +11,6 @@ import * as Equal from "effect/Equal"
 import * as PubSub from "effect/PubSub"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as fs from "node:fs"
-import * as path from "node:path"
 import { ActivityStore } from "../ActivityStore.js"
 import { rowId } from "../Domain/Rules.js"
 import { ConfigResolver } from "../ConfigResolver.js"
@@ -20,13 +18,16 @@ import type { ActivityEntry } from "../Domain/Activity.js"
 import type { ActivityKey } from "../Domain/ActivityKey.js"
 import type { Domain } from "../Domain/Domain.js"
 import { causeMessage } from "../Domain/Errors.js"
-import type { StoreSignal, TransitionRequest } from "../Domain/Store.js"
+import type { ChangeBatch, StoreSignal, TransitionRequest } from "../Domain/Store.js"
 import { ActivityDelta, SupervisorStatus, WorkRejected } from "../Domain/Supervision.js"
 import type { ChangeOptions, SupervisorPhase, SupervisorService } from "../Domain/Supervision.js"
 import * as Instruments from "../Internal/Instruments.js"
 import { makeWakeup } from "../Internal/Wakeup.js"
 import { ActivityIndex } from "./ActivityIndex.js"
+import { Problems } from "./Problems.js"
+import { HeldRows, logReplacement } from "./Replacement.js"
 import { StoreLinkState } from "./StoreLink.js"
+import { watchStoreFile } from "./Watch.js"
 
 /** The longest wait between two tries while the store is failing. */
 const MAX_BACKOFF_MS = 5_000
@@ -65,10 +66,12 @@ export const makeSupervisor = Effect.gen(function*() {
   let lastGoodAt: number | null = null
   let failures = 0
   let watching = false
-  // Problems other parts of the process report (the instance heartbeat cannot write, say), and which of them are the store's.
-  const problems = new Map<string, string>()
-  const storeProblems = new Set<string>()
   const link = new StoreLinkState(store, config.sharedStoreOutage)
+  // A shared store's outage does not count against `healthy` under `stay-ready`.
+  const isHealthy = (): boolean => (healthy || (link.outageExcused && phase === "running")) && problems.counted(link.outageExcused).length === 0
+  const problems = new Problems(isHealthy)
+  const held = new HeldRows()
+  const HELD = "store replaced"
 
   const now = () => DateTime.unsafeMake(clock.unsafeCurrentTimeMillis())
 
@@ -99,11 +102,29 @@ export const makeSupervisor = Effect.gen(function*() {
     for (const entry of entries) apply(entry.domain, entry.key, entry, "store")
   }
 
+  /** Keys held after a replacement make the process unhealthy, with what to do, until none is left. */
+  const syncHeld = () => {
+    if (held.size > 0 || problems.has(HELD)) problems.set(HELD, held.problem(store.identity?.() ?? null, clock.unsafeCurrentTimeMillis()), "store")
+  }
+
+  /** The store file was swapped (and verified): adopt it, holding what a different store would lift. */
+  const adopt = (replacement: NonNullable<ChangeBatch["replaced"]>, incoming: ReadonlyArray<ActivityEntry>) =>
+    Effect.suspend(() => {
+      const { enforced, record } = held.adopt([...index.entries()], incoming, replacement, clock.unsafeCurrentTimeMillis())
+      replaceAll(enforced)
+      link.replaced(record)
+      syncHeld()
+      return logReplacement(record, store.describe, held.size)
+    })
+
   /** Read what changed since the position applied and apply it: a span per tick that found a change, none when idle. */
   const applyChanges = Effect.gen(function*() {
     const batch = yield* store.changesSince(appliedSeq)
-    if (batch.reset) replaceAll(batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry])))
-    else for (const change of batch.changed) apply(change.domain, change.key, change.entry, "store")
+    const rows = () => batch.changed.flatMap((c) => (c.entry === null ? [] : [c.entry]))
+    if (batch.replaced !== undefined) yield* adopt(batch.replaced, rows())
+    else if (batch.reset) replaceAll(held.enforceAll(rows()))
+    else for (const change of batch.changed) apply(change.domain, change.key, held.enforce(change.domain, change.key, change.entry), "store")
+    syncHeld()
     yield* Effect.annotateCurrentSpan({ from: appliedSeq, to: batch.seq, changed: batch.changed.length, reset: batch.reset })
     advance(batch.seq)
   }).pipe(Effect.withSpan("Supervisor.applyChanges"))
@@ -129,6 +150,7 @@ export const makeSupervisor = Effect.gen(function*() {
       for (const t of yield* store.expireDue) apply(t.domain, t.key, null, "expired")
       // Rows another process expired first come back through the feed; drop what is still due here.
       for (const entry of index.expiredAt(clock.unsafeCurrentTimeMillis())) apply(entry.domain, entry.key, null, "expired")
+      syncHeld()
     }
   }))
 
@@ -182,31 +204,15 @@ export const makeSupervisor = Effect.gen(function*() {
     yield* tick.pipe(Effect.matchCauseEffect({ onFailure: recordFailure, onSuccess: () => recordSuccess(performance.now() - started) }))
     lastTickMs = performance.now() - started
     ticks++
+    problems.notify()
     Instruments.recordTick(lastTickMs / 1000)
   })
 
   const loop = Effect.forever(Effect.zipRight(pause, runTick))
 
-  /** Wake the loop when the store's files change, so a change does not wait for the poll interval. */
-  const watch = Effect.acquireRelease(
-    Effect.sync(() => {
-      if (!config.watchersEnabled || store.file === null) return undefined
-      const base = path.basename(store.file)
-      try {
-        const watcher = fs.watch(path.dirname(store.file), (_event, name) => {
-          if (name === null || name.startsWith(base)) wakeup.wake()
-        })
-        watcher.on("error", () => {
-          watching = false
-        })
-        watching = true
-        return watcher
-      } catch {
-        return undefined
-      }
-    }),
-    (watcher) => Effect.sync(() => watcher?.close())
-  )
+  const watch = watchStoreFile(store.file, config.watchersEnabled, wakeup.wake, (on) => {
+    watching = on
+  })
 
   /**
    * A push that carries its row, exactly one position past the applied one, is applied as it is: the
@@ -215,7 +221,7 @@ export const makeSupervisor = Effect.gen(function*() {
   const applyPushed = (signal: StoreSignal) =>
     lock.withPermits(1)(Effect.sync(() => {
       if (signal._tag === "Changed" && signal.change !== undefined && phase === "running" && signal.seq === appliedSeq + 1) {
-        apply(signal.change.domain, signal.change.key, signal.change.entry, "store")
+        apply(signal.change.domain, signal.change.key, held.enforce(signal.change.domain, signal.change.key, signal.change.entry), "store")
         advance(signal.seq)
       } else if (signal._tag !== "Changed" || signal.seq > appliedSeq) wakeup.wake()
     }))
@@ -266,16 +272,15 @@ export const makeSupervisor = Effect.gen(function*() {
       return Stream.concat(Stream.fromIterable(replay), Stream.fromQueue(subscription)).pipe(Stream.filter(wanted))
     })
 
-  /** Problems that count against `healthy`: a shared store's outage does not under `stay-ready`. */
-  const counted = () => (link.outageExcused ? [...problems.keys()].filter((source) => !storeProblems.has(source)) : [...problems.keys()])
 
   const storeLink = () =>
     enabled
       ? link.link({
-        reachable: healthy && storeProblems.size === 0,
+        reachable: healthy && problems.storeCount === 0,
         loaded: phase === "running",
         lastGoodAt,
-        error: lastError ?? ([...storeProblems].map((source) => `${source}: ${problems.get(source)}`).join("; ") || null)
+        held: held.size,
+        error: lastError ?? problems.message(true)
       })
       : null
 
@@ -291,13 +296,13 @@ export const makeSupervisor = Effect.gen(function*() {
         enabled,
         phase,
         running: enabled && phase !== "shutting-down",
-        healthy: (healthy || (link.outageExcused && phase === "running")) && counted().length === 0,
+        healthy: isHealthy(),
         pollIntervalMs: pollMs,
         watching,
         lastTickAt: lastTickAt === null ? null : DateTime.unsafeMake(lastTickAt),
         lastTickMs,
         ticks,
-        lastError: lastError ?? ([...problems.entries()].map(([source, message]) => `${source}: ${message}`).join("; ") || null),
+        lastError: lastError ?? problems.message(),
         lagMs: lastGoodAt === null ? 0 : Math.max(0, clock.unsafeCurrentTimeMillis() - lastGoodAt),
         appliedSeq,
         keys: index.size,
@@ -309,7 +314,8 @@ export const makeSupervisor = Effect.gen(function*() {
     transition: (request: TransitionRequest) =>
       Effect.tap(store.transition(request), (result) => {
         if (result.expired !== null) apply(request.domain, request.key, null, "expired")
-        apply(request.domain, request.key, result.after, "local")
+        apply(request.domain, request.key, held.enforce(request.domain, request.key, result.after), "local")
+        syncHeld()
         // In effect here already; a tick now moves the applied feed position past it, for whoever waits on it.
         if (enabled) wakeup.wake()
       }).pipe(Effect.withSpan("Supervisor.transition", { attributes: { domain: request.domain, key: request.key, action: request.action } })),
@@ -317,14 +323,11 @@ export const makeSupervisor = Effect.gen(function*() {
       appliedListeners.add(listener)
       return () => void appliedListeners.delete(listener)
     },
+    onHealthChanged: (listener) => problems.onChange(listener),
     refresh: Effect.suspend(() => (enabled ? tick : Effect.void)),
     reportHealth: (source, problem, cause) =>
       Effect.suspend(() => {
-        const had = problems.has(source)
-        if (problem === null) problems.delete(source)
-        else problems.set(source, problem)
-        if (problem !== null && cause === "store") storeProblems.add(source)
-        else storeProblems.delete(source)
+        const had = problems.set(source, problem, cause)
         if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
         if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
         return Effect.void

@@ -7,6 +7,7 @@ import * as DateTime from "effect/DateTime"
 import type { SharedStoreOutage } from "../Domain/Config.js"
 import type { ActivityStoreService, StoreSignal } from "../Domain/Store.js"
 import { StoreLink } from "../Domain/Supervision.js"
+import type { StoreReplaced } from "../Domain/Supervision.js"
 
 export class StoreLinkState {
   readonly shared: boolean
@@ -20,6 +21,9 @@ export class StoreLinkState {
   private listenError: string | null = null
   private listenedOnce = false
   private reconnects = 0
+  /** How often the store file was swapped and adopted, and the last time. */
+  replacements = 0
+  lastReplacement: StoreReplaced | null = null
 
   constructor(private readonly store: ActivityStoreService, private readonly outage: SharedStoreOutage) {
     this.shared = store.shared === true
@@ -58,7 +62,18 @@ export class StoreLinkState {
     return down
   }
 
-  link(state: { readonly reachable: boolean; readonly loaded: boolean; readonly lastGoodAt: number | null; readonly error: string | null }): StoreLink {
+  replaced(record: StoreReplaced): void {
+    this.replacements++
+    this.lastReplacement = record
+  }
+
+  link(state: {
+    readonly reachable: boolean
+    readonly loaded: boolean
+    readonly lastGoodAt: number | null
+    readonly error: string | null
+    readonly held: number
+  }): StoreLink {
     return new StoreLink({
       store: this.store.describe,
       shared: this.shared,
@@ -71,7 +86,11 @@ export class StoreLinkState {
       // A lost push connection alone is worth saying too: propagation is down to the poll meanwhile.
       lastError: state.error ?? (this.listening === false ? this.listenError : null),
       reconnects: this.reconnects,
-      outageReadiness: this.outage
+      outageReadiness: this.outage,
+      storeId: this.store.identity?.() ?? null,
+      replacements: this.replacements,
+      lastReplacement: this.lastReplacement,
+      held: state.held
     }, true)
   }
 }

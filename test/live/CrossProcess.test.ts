@@ -111,7 +111,7 @@ describe("a store in trouble", () => {
     await eventually(() => accepted(worker, "k"), 2_000)
   }, 30_000)
 
-  it("deleted: unhealthy while the file is gone, then follows the new file", async () => {
+  it("deleted: unhealthy while the file is gone; a new store written there is followed, but never lifts the old pauses by itself", async () => {
     const cache = tempDir()
     const worker = await start(cache)
     expect(oneiric(cache, "pause", "--domain", "task", "--key", "old").code).toBe(0)
@@ -119,9 +119,17 @@ describe("a store in trouble", () => {
     for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(path.join(cache, `domain_activity.sqlite${suffix}`), { force: true })
     await eventually(async () => (await status(worker)).healthy === false, 5_000)
     expect((await status(worker)).lastError).toMatch(/was deleted/)
+    expect(await accepted(worker, "old")).toBe(false)
+    // A write creates a new store (another identity): its pause is enforced, the old one is held.
     expect(oneiric(cache, "pause", "--domain", "task", "--key", "new").code).toBe(0)
+    await eventually(async () => !(await accepted(worker, "new")), 10_000)
+    expect(await accepted(worker, "old")).toBe(false)
+    expect((await status(worker)).lastError).toMatch(/replaced by a different store .*holding them \(task\/old\)/)
+    // The operator releases it in the new store: pause, then resume.
+    expect(oneiric(cache, "pause", "--domain", "task", "--key", "old").code).toBe(0)
+    expect(oneiric(cache, "resume", "--domain", "task", "--key", "old").code).toBe(0)
     await eventually(async () => (await status(worker)).healthy === true, 10_000)
-    await eventually(async () => !(await accepted(worker, "new")), 2_000)
-    expect(await accepted(worker, "old")).toBe(true)
+    await eventually(() => accepted(worker, "old"), 2_000)
+    expect(await accepted(worker, "new")).toBe(false)
   }, 30_000)
 })
