@@ -4,7 +4,11 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ActivityStore } from "../src/ActivityStore.js"
-import { InstanceReport } from "../src/Domain/Instance.js"
+import * as path from "node:path"
+import { ActivityKey } from "../src/Domain/ActivityKey.js"
+import { drainedOf, fleetWait } from "../src/Domain/Fleet.js"
+import { InflightCount, InstanceReport, isLive } from "../src/Domain/Instance.js"
+import { tempDir } from "./helpers.js"
 import { Instances, STALE_ROWS_KEPT_MS } from "../src/Instances.js"
 import { memoryStack } from "./layers.js"
 
@@ -35,5 +39,45 @@ describe("Instances", () => {
       // Gone with the layer: this process removes its own row.
       expect((yield* activity.instances).map((r) => r.id)).toEqual(["recently-gone"])
     }).pipe(Effect.provide(memoryStack({}, store)))
+  })
+})
+
+describe("the final report of an interrupted shutdown", () => {
+  const key = (k: string) => ActivityKey.make(k)
+  const count = (k: string, n: number) => new InflightCount({ domain: "task", key: key(k), count: n })
+
+  it.effect("a SQLite store keeps it in the inflight column and reads it back; a stopped row is never live", () =>
+    Effect.gen(function*() {
+      const store = yield* ActivityStore
+      const at = DateTime.unsafeMake(1_700_000_000_000)
+      const final = new InstanceReport({
+        id: "h:1:ab", pid: 1, host: "h", startedAt: at, heartbeatAt: at, heartbeatIntervalMs: 1_000, appliedSeq: 3,
+        inflight: [], stoppedAt: at, interrupted: [count("reports.daily", 2)]
+      })
+      yield* store.publishInstance(final)
+      yield* store.publishInstance(row("running", at))
+      const [read, running] = yield* store.instances
+      expect(read).toMatchObject({ id: "h:1:ab", interrupted: [{ key: "reports.daily", count: 2 }] })
+      expect(read?.stoppedAt).toEqual(at)
+      expect(running).toMatchObject({ id: "running", stoppedAt: null, interrupted: [] })
+      expect(isLive(read!, at)).toBe(false)
+      expect(isLive(running!, at)).toBe(true)
+    }).pipe(Effect.provide(ActivityStore.layerSqlite({ filename: path.join(tempDir(), "store.sqlite") }))))
+
+  it("drain --wait's view: only interruptions under the key (a wildcard covers), since the key began draining", () => {
+    const at = (ms: number) => DateTime.unsafeMake(ms)
+    const stopped = (id: string, stoppedAt: number, interrupted: ReadonlyArray<InflightCount>) =>
+      new InstanceReport({ id, pid: 7, host: "h", startedAt: at(0), heartbeatAt: at(stoppedAt), heartbeatIntervalMs: 1_000, appliedSeq: 9, inflight: [], stoppedAt: at(stoppedAt), interrupted })
+    const reports = [stopped("before", 1_000, [count("reports.daily", 5)]), stopped("after", 3_000, [count("reports.daily", 2), count("other", 1)])]
+    const wait = (k: string, since: number | undefined) =>
+      fleetWait(reports, { domain: "task", key: k, seq: 1, drain: true, drainingSince: since }, at(4_000), { waitedMs: 0, timeoutMs: 1_000 })
+    expect(wait("reports.daily", 2_000).interrupted.map((i) => [i.id, i.count])).toEqual([["after", 2]])
+    expect(wait("reports.*", 0).interrupted.map((i) => [i.id, i.count])).toEqual([["before", 5], ["after", 2]])
+    expect(wait("reports.daily", 3_500).interrupted).toEqual([])
+    expect(wait("reports.daily", undefined).interrupted).toEqual([])
+    const w = wait("other", 0)
+    expect(w).toMatchObject({ complete: true, live: 0 })
+    expect(drainedOf(w)).toBe(false)
+    expect(drainedOf(wait("other", 3_500))).toBe(true)
   })
 })

@@ -61,6 +61,15 @@ export const escapeControl = (text: string): string =>
     c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
 
 /**
+ * `drain --wait` found nothing in flight, but an instance that stopped while the key was draining had to
+ * interrupt work under it at shutdown: the work was cut, not finished (exit 4, like a drain that timed out).
+ */
+export class DrainInterrupted extends Schema.TaggedError<DrainInterrupted>()("DrainInterrupted", {
+  message: Schema.String,
+  interrupted: Schema.Number
+}) {}
+
+/**
  * One line for anything a fiber failed or died with: the innermost `Error`'s message (drivers wrap
  * theirs: `SqlError` → `database is locked`), else an object's `message` or `_tag`, else the value.
  */
