@@ -17,6 +17,7 @@ import * as path from "node:path"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch } from "../Domain/Store.js"
+import { createFileIfMissing } from "../Internal/Files.js"
 import { LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { makeSqliteDialect } from "./SqliteDialect.js"
 import { makeSqlStore } from "./SqlStore.js"
@@ -31,6 +32,11 @@ export interface SqliteOptions {
    * synchronously, blocking the event loop: long-running processes want this short.
    */
   readonly busyTimeoutMs?: number | undefined
+  /**
+   * Mode of a store file created here (default 0600, whatever the umask); SQLite gives the `-wal` and `-shm`
+   * the database file's mode. An existing file keeps its mode.
+   */
+  readonly fileMode?: number | undefined
 }
 
 /**
@@ -57,7 +63,8 @@ export const layerClient = (options: SqliteOptions): Layer.Layer<SqlClient.SqlCl
     )
   }).pipe(Effect.catchAllCause((cause) => Effect.fail(failed("cannot migrate")(cause))))
   const client = Layer.unwrapEffect(Effect.sync(() => {
-    fs.mkdirSync(path.dirname(filename), { recursive: true })
+    fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 })
+    if (filename !== ":memory:" && !filename.startsWith("file:")) createFileIfMissing(filename, options.fileMode ?? 0o600)
     return SqliteClient.layer({ filename })
   }))
   // better-sqlite3 throws (a defect) on a file it cannot open: report it as the store being unavailable.
