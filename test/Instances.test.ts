@@ -26,7 +26,7 @@ describe("Instances", () => {
       const ids = yield* Effect.scoped(Effect.gen(function*() {
         const id = Context.get(yield* Layer.build(Instances.layer({ heartbeatMs: 50 })), Instances)
         // The heartbeat and the one-off prune run in the background.
-        for (let i = 0; i < 100; i++) {
+        for (let i = 0; i < 1_000; i++) {
           const ids = (yield* activity.instances).map((r) => r.id)
           if (!ids.includes("long-gone") && ids.includes(id.id)) return ids
           yield* Effect.sleep("10 millis")

@@ -73,9 +73,11 @@ describe("oneiric run", () => {
 
   it("work still running when the budget is spent is interrupted: exit 1", async () => {
     const cache = tempDir()
+    // Workflows paused, so the only task-domain work is the demo's report (0.75–2.25 s): once /metrics shows it in
+    // flight it has at least ~0.7 s to go, far beyond the 50 ms budget — seen, not guessed from a sleep.
+    expect(oneiric(cache, "pause", "--domain", "workflow", "--key", "*").code).toBe(0)
     const run = await startRun(cache, ["--demo"], { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "50ms" })
-    await eventually(async () => /demo: started/.test(run.log()), 5_000)
-    await new Promise((r) => setTimeout(r, 1_200)) // the demo's 1.5 s task is in flight now
+    await eventually(async () => /oneiric_inflight\{domain="task"\} [1-9]/.test((await get(`${run.base}/metrics`)).body), 15_000)
     run.child.kill("SIGTERM")
     expect(await run.exited).toBe(1)
     expect(run.log()).toMatch(/shutdown budget spent/)
