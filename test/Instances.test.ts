@@ -2,6 +2,8 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Scope from "effect/Scope"
 import * as Layer from "effect/Layer"
 import { ActivityStore } from "../src/ActivityStore.js"
 import * as path from "node:path"
@@ -10,6 +12,8 @@ import { drainedOf, fleetWait } from "../src/Domain/Fleet.js"
 import { InflightCount, InstanceReport, isLive } from "../src/Domain/Instance.js"
 import { tempDir } from "./helpers.js"
 import { Instances, STALE_ROWS_KEPT_MS } from "../src/Instances.js"
+import { Supervisor } from "../src/Supervisor.js"
+import { WorkGate } from "../src/WorkGate.js"
 import { memoryStack } from "./layers.js"
 
 const row = (id: string, heartbeatAt: DateTime.Utc) =>
@@ -79,5 +83,31 @@ describe("the final report of an interrupted shutdown", () => {
     expect(w).toMatchObject({ complete: true, live: 0 })
     expect(drainedOf(w)).toBe(false)
     expect(drainedOf(wait("other", 3_500))).toBe(true)
+  })
+})
+
+describe("Instances at shutdown", () => {
+  it.live("work interrupted after the shutdown began is in the final report; a clean stop removes the row", () => {
+    const store = Layer.fresh(ActivityStore.layerMemory)
+    return Effect.gen(function*() {
+      const activity = yield* ActivityStore
+      const supervisor = yield* Supervisor
+      yield* supervisor.awaitReady
+      const gate = yield* WorkGate
+      // The process's layers (Instances) and its work (a scope closed first, as `run` closes the demo's).
+      const processScope = yield* Scope.make()
+      yield* Layer.buildWithScope(Instances.layer({ heartbeatMs: 50 }), processScope)
+      const workScope = yield* Scope.make()
+      yield* Effect.forkIn(gate.run("task", "export", Effect.never), workScope)
+      yield* Effect.forkIn(gate.run("task", "export", Effect.never), workScope)
+      for (let i = 0; i < 100 && gate.inflight("task", "export") < 2; i++) yield* Effect.yieldNow()
+      yield* supervisor.beginShutdown
+      yield* Scope.close(workScope, Exit.void)
+      expect(gate.interruptedAtShutdown()).toMatchObject([{ domain: "task", key: "export", count: 2 }])
+      yield* Scope.close(processScope, Exit.void)
+      const [final] = yield* activity.instances
+      expect(final).toMatchObject({ inflight: [], interrupted: [{ domain: "task", key: "export", count: 2 }] })
+      expect(final?.stoppedAt).not.toBeNull()
+    }).pipe(Effect.provide(memoryStack({}, store)))
   })
 })
