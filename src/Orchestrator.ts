@@ -7,6 +7,7 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
@@ -70,9 +71,11 @@ export const orchestrate = (options: RunOptions) =>
       yield* supervisor.beginShutdown
       yield* health.beginShutdown
       const spent = (yield* Clock.currentTimeMillis) - signalledAt
-      // Interruptible inside: the budget's timeout wins a race by interrupting the wait, which an uninterruptible
-      // region would defer until the work ended — the budget would then never cut anything.
-      const idle = yield* Effect.interruptible(gate.awaitIdle(Math.max(0, config.shutdownTimeoutMs - spent)))
+      // In a fiber of its own that is interruptible inside: the budget's timeout wins a race by interrupting the
+      // wait, which an uninterruptible region would defer until the work ended (the budget would never cut
+      // anything); joined from here, nothing from outside can cut the shutdown short.
+      const waiting = yield* Effect.fork(Effect.interruptible(gate.awaitIdle(Math.max(0, config.shutdownTimeoutMs - spent))))
+      const idle = yield* Fiber.join(waiting)
       if (!idle.drained) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: idle.remaining }))
       yield* Scope.close(scope, Exit.void)
       // What was really cut: work still running at the budget may yet finish while the layers close.
