@@ -10,6 +10,7 @@ import * as path from "node:path"
 import { ActivityKey } from "../src/Domain/ActivityKey.js"
 import { drainedOf, fleetWait } from "../src/Domain/Fleet.js"
 import { InflightCount, InstanceReport, isLive } from "../src/Domain/Instance.js"
+import { runCli } from "./cliHarness.js"
 import { tempDir } from "./helpers.js"
 import { Instances, STALE_ROWS_KEPT_MS } from "../src/Instances.js"
 import { Supervisor } from "../src/Supervisor.js"
@@ -110,4 +111,24 @@ describe("Instances at shutdown", () => {
       expect(final?.stoppedAt).not.toBeNull()
     }).pipe(Effect.provide(memoryStack({}, store)))
   })
+})
+
+describe("activity --instances", () => {
+  it.live("lists a final report as stopped, with what it interrupted", () =>
+    Effect.gen(function*() {
+      const cache = tempDir()
+      const at = yield* DateTime.now
+      yield* Effect.provide(
+        Effect.flatMap(ActivityStore, (store) =>
+          store.publishInstance(new InstanceReport({
+            id: "web-1:4711:ab", pid: 4711, host: "web-1", startedAt: at, heartbeatAt: at, heartbeatIntervalMs: 1_000, appliedSeq: 1,
+            inflight: [], stoppedAt: at, interrupted: [new InflightCount({ domain: "task", key: ActivityKey.make("export"), count: 2 })]
+          }))),
+        ActivityStore.layerSqlite({ filename: path.join(cache, "domain_activity.sqlite") })
+      )
+      const json = yield* runCli("--cache-dir", cache, "activity", "--instances", "--json")
+      expect(JSON.parse(json.stdout)).toMatchObject({ live: 0, stale: 1, instances: [{ id: "web-1:4711:ab", live: false, stopped_at: expect.any(String), interrupted: [{ domain: "task", key: "export", count: 2 }] }] })
+      const human = yield* runCli("--cache-dir", cache, "activity", "--instances")
+      expect(human.stdout).toMatch(/web-1:4711:ab\s+web-1\s+4711\s+stopped\s+1\s+.+ ago\s+interrupted at shutdown: task\/export 2/)
+    }))
 })
