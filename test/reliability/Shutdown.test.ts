@@ -8,7 +8,7 @@ import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
 import { tempDir } from "../helpers.js"
 import { describePg, pgDatabase } from "../postgres.js"
-import { accepts, cli, killWorkers, startWorker } from "./harness.js"
+import { accepts, cliAsync, killWorkers, startWorker } from "./harness.js"
 
 afterEach(killWorkers)
 
@@ -16,15 +16,16 @@ const database = pgDatabase()
 
 /** An interrupted shutdown and a clean one on the store `storeArgs` selects. */
 const scenario = async (cache: string, storeArgs: ReadonlyArray<string>, env: Record<string, string>) => {
-  const oneiric = (...args: ReadonlyArray<string>) => cli(["--cache-dir", cache, ...storeArgs, ...args])
+  // Asynchronous: a dozen synchronous CLI runs in a row would block this worker's event loop on a loaded machine.
+  const oneiric = (...args: ReadonlyArray<string>) => cliAsync(["--cache-dir", cache, ...storeArgs, ...args])
   const worker = await startWorker(cache, { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "100ms", ...env })
   // Held until released: nothing here depends on how long the work takes.
   expect(await worker.send({ op: "work", domain: "task", key: "export", hold: "export" })).toMatchObject({ accepted: true })
   expect(await worker.send({ op: "work", domain: "task", key: "export", hold: "export" })).toMatchObject({ accepted: true })
   expect(await worker.send({ op: "work", domain: "task", key: "other", hold: "other" })).toMatchObject({ accepted: true })
-  expect(oneiric("drain", "--domain", "task", "--key", "export").code).toBe(0)
+  expect((await oneiric("drain", "--domain", "task", "--key", "export")).code).toBe(0)
   // While the instance runs the work is in flight: drain --wait times out (exit 4) and the gate stays closed.
-  const during = oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "300ms", "--json")
+  const during = (await oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "300ms", "--json"))
   expect(during.code).toBe(4)
   expect(JSON.parse(during.stdout).wait).toMatchObject({ drained: false, remaining: 2, interrupted: [] })
   expect(await accepts(worker, "export")).toBe(false)
@@ -33,7 +34,7 @@ const scenario = async (cache: string, storeArgs: ReadonlyArray<string>, env: Re
   worker.child.kill("SIGTERM")
   expect((await worker.exited).code).toBe(0)
 
-  const after = oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s", "--json")
+  const after = (await oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s", "--json"))
   expect(after.code).toBe(4)
   expect(after.stderr.trim().split("\n")).toHaveLength(1)
   expect(after.stderr).toMatch(/^oneiric: drain of task\/export did not finish cleanly: 2 in-flight item\(s\) were interrupted at shutdown by \S+ \(pid \d+ on \S+\); nothing is in flight now\n$/)
@@ -42,29 +43,29 @@ const scenario = async (cache: string, storeArgs: ReadonlyArray<string>, env: Re
   expect(report.wait.interrupted).toEqual([
     expect.objectContaining({ pid: worker.child.pid, count: 2, stopped_at: expect.any(String) })
   ])
-  const human = oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s")
+  const human = (await oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s"))
   expect(human.code).toBe(4)
   expect(human.stdout).toMatch(/not drained cleanly: no live instance is running work, but work under task\/export was interrupted at shutdown:\n {2}\S+ \(pid \d+ on \S+\) stopped at \S+ and interrupted 2 in flight/)
   // A drain that began after the shutdown is not about the work cut before it: the wildcard and `other`
   // (whose work was interrupted too, while it was accepting) drain cleanly.
-  expect(oneiric("drain", "--domain", "task", "--key", "*", "--wait", "--timeout", "2s").code).toBe(0)
-  const later = oneiric("drain", "--domain", "task", "--key", "other", "--wait", "--timeout", "2s", "--json")
+  expect((await oneiric("drain", "--domain", "task", "--key", "*", "--wait", "--timeout", "2s")).code).toBe(0)
+  const later = (await oneiric("drain", "--domain", "task", "--key", "other", "--wait", "--timeout", "2s", "--json"))
   expect(later.code).toBe(0)
   expect(JSON.parse(later.stdout).wait).toMatchObject({ drained: true, interrupted: [] })
   // Resumed and drained again from now on: the old interruption is history, the drain is clean.
-  expect(oneiric("resume", "--domain", "task", "--key", "export").code).toBe(0)
-  expect(oneiric("resume", "--domain", "task", "--key", "*").code).toBe(0)
-  expect(oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s").code).toBe(0)
+  expect((await oneiric("resume", "--domain", "task", "--key", "export")).code).toBe(0)
+  expect((await oneiric("resume", "--domain", "task", "--key", "*")).code).toBe(0)
+  expect((await oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s")).code).toBe(0)
 
   // A clean shutdown: the work finished within the budget, nothing reported.
-  expect(oneiric("resume", "--domain", "task", "--key", "export").code).toBe(0)
+  expect((await oneiric("resume", "--domain", "task", "--key", "export")).code).toBe(0)
   const clean = await startWorker(cache, { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "5s", ...env })
   expect(await clean.send({ op: "work", domain: "task", key: "export", hold: "x" })).toMatchObject({ accepted: true })
-  expect(oneiric("drain", "--domain", "task", "--key", "export").code).toBe(0)
+  expect((await oneiric("drain", "--domain", "task", "--key", "export")).code).toBe(0)
   clean.child.kill("SIGTERM")
   expect(await clean.send({ op: "release", hold: "x" })).toMatchObject({ released: true })
   expect((await clean.exited).code).toBe(0)
-  const drained = oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s", "--json")
+  const drained = (await oneiric("drain", "--domain", "task", "--key", "export", "--wait", "--timeout", "2s", "--json"))
   expect(drained.code).toBe(0)
   expect(JSON.parse(drained.stdout).wait).toMatchObject({ drained: true, interrupted: [] })
 }
