@@ -8,7 +8,9 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as path from "node:path"
 import { ConfigResolver } from "./ConfigResolver.js"
+import type { ConfigError } from "./Domain/Errors.js"
 import type { HealthSnapshotService } from "./Domain/Health.js"
+import { filePolicyOf, modesOf, prepareDir, removeStaleTemps } from "./Internal/Files.js"
 import { fileSink, memorySink } from "./HealthSnapshot/File.js"
 import type { SnapshotSink } from "./HealthSnapshot/File.js"
 import { makeWriter } from "./HealthSnapshot/Writer.js"
@@ -33,11 +35,26 @@ export interface HealthSnapshotFileOptions extends WriterOptions {
 type Requirements = ConfigResolver | Supervisor | WorkGate | Instances | Lifecycle
 
 export class HealthSnapshot extends Context.Tag("oneiric/HealthSnapshot")<HealthSnapshot, HealthSnapshotService>() {
-  /** Writes `runtime_health.json`; the final snapshot (pid cleared) is written when the layer's scope closes. */
-  static layerFile = (options: HealthSnapshotFileOptions = {}): Layer.Layer<HealthSnapshot, never, Requirements> =>
+  /**
+   * Writes `runtime_health.json`; the final snapshot (pid cleared) is written when the layer's scope closes.
+   * Its directory is created private (or refused, `ConfigError`, when others can write it: see `file_access` and
+   * `allow_shared_cache_dir`), and temporary files a killed writer left there are removed first.
+   */
+  static layerFile = (options: HealthSnapshotFileOptions = {}): Layer.Layer<HealthSnapshot, ConfigError, Requirements> =>
     Layer.scoped(
       HealthSnapshot,
-      Effect.flatMap(ConfigResolver, (config) => makeWriter(fileSink(path.resolve(options.path ?? config.paths.healthPath)), options))
+      Effect.gen(function*() {
+        const config = yield* ConfigResolver
+        const file = path.resolve(options.path ?? config.paths.healthPath)
+        const policy = filePolicyOf(config)
+        const dir = path.dirname(file)
+        yield* prepareDir(dir, policy, { what: dir === config.paths.cacheDir ? "cache dir" : "health snapshot dir", create: true })
+        const removed = removeStaleTemps(file)
+        if (removed.length > 0) {
+          yield* Effect.logInfo("HealthSnapshot.start: removed temporary files a killed writer left").pipe(Effect.annotateLogs({ files: removed.join(",") }))
+        }
+        return yield* makeWriter(fileSink(file, modesOf(policy.access).file), options)
+      })
     )
 
   /** Keeps the last snapshot in a Ref: tests, and apps that serve health themselves. */

@@ -13,7 +13,7 @@ import * as crypto from "node:crypto"
 import * as os from "node:os"
 import { ActivityStore } from "./ActivityStore.js"
 import { causeMessage } from "./Domain/Errors.js"
-import { InstanceReport } from "./Domain/Instance.js"
+import { InflightCount, InstanceReport } from "./Domain/Instance.js"
 import { makeWakeup } from "./Internal/Wakeup.js"
 import { Supervisor } from "./Supervisor.js"
 import { WorkGate } from "./WorkGate.js"
@@ -92,9 +92,32 @@ const make = (heartbeatMs: number) =>
       )
     )
 
-    // Bounded: an unreachable shared store must not eat the shutdown budget (the row goes stale by itself).
+    // The final report: a process that had to interrupt work (or stops with work still running, which
+    // stops with it) leaves its row with what it cut, so `drain --wait` elsewhere can say so; otherwise
+    // the row goes. Bounded: an unreachable shared store must not eat the shutdown budget (a row left
+    // behind goes stale by itself).
+    const finalReport = Effect.gen(function*() {
+      const cut = mergeCounts([...gate.interruptedAtShutdown(), ...gate.inflightAll()])
+      if (cut.length === 0) return yield* store.removeInstance(id)
+      const now = yield* DateTime.now
+      yield* store.publishInstance(new InstanceReport({
+        id,
+        pid: process.pid,
+        host: os.hostname(),
+        startedAt,
+        heartbeatAt: now,
+        heartbeatIntervalMs: heartbeatMs,
+        appliedSeq: supervisor.appliedSeq(),
+        inflight: [],
+        stoppedAt: now,
+        interrupted: cut
+      }))
+      yield* Effect.logWarning("Instances.stop: work was interrupted at shutdown").pipe(
+        Effect.annotateLogs({ interrupted: cut.map((c) => `${c.domain}/${c.key}=${c.count}`).join(",") })
+      )
+    })
     yield* Effect.addFinalizer(() =>
-      store.removeInstance(id).pipe(
+      finalReport.pipe(
         Effect.disconnect,
         Effect.timeoutFail({ duration: REMOVE_TIMEOUT_MS, onTimeout: () => `no answer within ${REMOVE_TIMEOUT_MS} ms` }),
         Effect.catchAllCause((cause) => Effect.logWarning("Instances.remove failed", cause))
@@ -105,3 +128,14 @@ const make = (heartbeatMs: number) =>
 
     return { id, startedAt } satisfies InstancesService
   })
+
+/** Counts per key summed (a key can be both interrupted already and still running). */
+const mergeCounts = (counts: ReadonlyArray<InflightCount>): Array<InflightCount> => {
+  const byKey = new Map<string, InflightCount>()
+  for (const c of counts) {
+    const id = `${c.domain}\u0000${c.key}`
+    const seen = byKey.get(id)
+    byKey.set(id, seen === undefined ? c : new InflightCount({ domain: c.domain, key: c.key, count: seen.count + c.count }))
+  }
+  return [...byKey.values()]
+}

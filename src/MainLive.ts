@@ -11,7 +11,9 @@ import { ActivityQuery } from "./ActivityQuery.js"
 import { ActivityStore } from "./ActivityStore.js"
 import { ConfigResolver } from "./ConfigResolver.js"
 import type { ConfigOptions } from "./ConfigResolver.js"
+import * as path from "node:path"
 import type { ConfigError } from "./Domain/Errors.js"
+import { filePolicyOf, modesOf, prepareDir } from "./Internal/Files.js"
 import type { StoreUnavailable } from "./Domain/Errors.js"
 import { HealthSnapshot } from "./HealthSnapshot.js"
 import { Instances } from "./Instances.js"
@@ -47,25 +49,33 @@ export const LoggerLive = Logger.replace(Logger.defaultLogger, Logger.withConsol
 /** The configuration from the CLI's options, the settings file and the environment. */
 export const ConfigLive = (options: ConfigOptions) => ConfigResolver.layer(options)
 
-/** The store the configuration names: the embedded SQLite file by default, or a shared PostgreSQL database. */
-const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable, ConfigResolver> =>
+/**
+ * The store the configuration names: the embedded SQLite file by default, or a shared PostgreSQL database. A
+ * SQLite store's directory must be one nobody else can write (`ConfigError` otherwise, see `file_access` and
+ * `allow_shared_cache_dir`); a new store file is created with the policy's mode.
+ */
+const makeStoreLive = (options?: { readonly busyTimeoutMs?: number }): Layer.Layer<ActivityStore, StoreUnavailable | ConfigError, ConfigResolver> =>
   Layer.unwrapEffect(
-    Effect.map(ConfigResolver, (config) =>
-      config.storeKind === "postgres"
-        ? ActivityStore.layerPostgres({ url: config.paths.activityStore })
-        : ActivityStore.layerSqlite({ filename: config.paths.activityStore, busyTimeoutMs: options?.busyTimeoutMs }))
+    Effect.gen(function*() {
+      const config = yield* ConfigResolver
+      if (config.storeKind === "postgres") return ActivityStore.layerPostgres({ url: config.paths.activityStore })
+      const policy = filePolicyOf(config)
+      const dir = path.dirname(config.paths.activityStore)
+      yield* prepareDir(dir, policy, { what: dir === config.paths.cacheDir ? "cache dir" : "store dir", create: true })
+      return ActivityStore.layerSqlite({ filename: config.paths.activityStore, busyTimeoutMs: options?.busyTimeoutMs, fileMode: modesOf(policy.access).file })
+    })
   )
 
 /** For operator commands: wait up to 5 s for another connection's lock. */
 export const StoreLive = makeStoreLive()
 
 /** What operator commands read: the activity report, the history, effective states. */
-export const QueryLive: Layer.Layer<ActivityQuery | ActivityStore, StoreUnavailable, ConfigResolver> = ActivityQuery.layer.pipe(
+export const QueryLive: Layer.Layer<ActivityQuery | ActivityStore, StoreUnavailable | ConfigError, ConfigResolver> = ActivityQuery.layer.pipe(
   Layer.provideMerge(StoreLive)
 )
 
 /** What operator commands write with: transitions reported with the key's effective state. */
-export const OperatorLive: Layer.Layer<Operator | ActivityStore, StoreUnavailable, ConfigResolver> = Operator.layer.pipe(
+export const OperatorLive: Layer.Layer<Operator | ActivityStore, StoreUnavailable | ConfigError, ConfigResolver> = Operator.layer.pipe(
   Layer.provideMerge(StoreLive)
 )
 
@@ -92,7 +102,7 @@ export const RuntimeLive = (options: RuntimeOptions = {}): Layer.Layer<
 /** `RuntimeLive` over a ConfigResolver the caller provides. */
 export const RuntimeFromConfig = (options: { readonly heartbeatMs?: number | undefined } = {}): Layer.Layer<
   Instances | WorkGate | Supervisor | ActivityStore,
-  StoreUnavailable,
+  StoreUnavailable | ConfigError,
   ConfigResolver
 > =>
   Instances.layer({ heartbeatMs: options.heartbeatMs }).pipe(
@@ -119,7 +129,7 @@ export const OrchestratorLive = (options: OrchestratorOptions = {}): Layer.Layer
 /** `OrchestratorLive` over a ConfigResolver the caller provides (what `oneiric run` builds). */
 export const OrchestratorFromConfig = (options: Omit<OrchestratorOptions, keyof ConfigOptions> = {}): Layer.Layer<
   HealthSnapshot | Lifecycle | Operator | ActivityQuery | Instances | WorkGate | Supervisor | ActivityStore,
-  StoreUnavailable,
+  StoreUnavailable | ConfigError,
   ConfigResolver
 > =>
   HealthSnapshot.layerFile().pipe(

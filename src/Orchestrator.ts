@@ -3,9 +3,11 @@
  * server (probes, reads, console, write API) and the demo, serve until SIGTERM/SIGINT, then shut down within the budget and return what
  * had to be interrupted. Loaded only by `run`, so other commands start without the HTTP stack.
  */
+import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Queue from "effect/Queue"
 import * as Scope from "effect/Scope"
@@ -25,7 +27,7 @@ export interface RunOptions {
   readonly demo: boolean
 }
 
-/** How a run ended: how much work was still running when the shutdown budget was spent (and was interrupted). */
+/** How a run ended: how much work was interrupted at shutdown (still running when the budget was spent and cut, not finished). */
 export interface RunOutcome {
   readonly interrupted: number
 }
@@ -60,16 +62,25 @@ export const orchestrate = (options: RunOptions) =>
 
       const signals = yield* ProcessSignals
       const signal = yield* Effect.exit(restore(signals.next))
+      // The budget runs from the signal (as a platform's grace period does), not from after the final snapshot's write.
+      const signalledAt = yield* Clock.currentTimeMillis
 
       yield* Effect.logInfo("run: stopping: readiness is off, new work is refused").pipe(
         Effect.annotateLogs({ signal: Exit.isSuccess(signal) ? signal.value : "interrupted", budget_ms: config.shutdownTimeoutMs })
       )
       yield* supervisor.beginShutdown
       yield* health.beginShutdown
-      const idle = yield* gate.awaitIdle(config.shutdownTimeoutMs)
+      const spent = (yield* Clock.currentTimeMillis) - signalledAt
+      // In a fiber of its own that is interruptible inside: the budget's timeout wins a race by interrupting the
+      // wait, which an uninterruptible region would defer until the work ended (the budget would never cut
+      // anything); joined from here, nothing from outside can cut the shutdown short.
+      const waiting = yield* Effect.fork(Effect.interruptible(gate.awaitIdle(Math.max(0, config.shutdownTimeoutMs - spent))))
+      const idle = yield* Fiber.join(waiting)
       if (!idle.drained) yield* Effect.logWarning("run: shutdown budget spent; interrupting work in flight").pipe(Effect.annotateLogs({ inflight: idle.remaining }))
       yield* Scope.close(scope, Exit.void)
-      yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted: idle.remaining }))
-      return { interrupted: idle.remaining } satisfies RunOutcome
+      // What was really cut: work still running at the budget may yet finish while the layers close.
+      const interrupted = gate.interruptedAtShutdown().reduce((n, c) => n + c.count, 0)
+      yield* Effect.logInfo("run: stopped").pipe(Effect.annotateLogs({ interrupted }))
+      return { interrupted } satisfies RunOutcome
     })
   )

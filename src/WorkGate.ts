@@ -2,6 +2,7 @@
  * WorkGate: runs work under a `(domain, key)` only when the supervisor says the key accepts work,
  * and counts it while it runs, so a drain can wait for it (DESIGN §4).
  */
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -30,6 +31,11 @@ export interface WorkGateService {
   readonly inflight: (domain: Domain, key: string) => number
   /** Every non-zero count. */
   readonly inflightAll: () => ReadonlyArray<InflightCount>
+  /**
+   * Work interrupted after the supervisor began shutting down (the shutdown budget spent), per key: what
+   * this instance's final report records, so `drain --wait` can say the work was cut rather than finished.
+   */
+  readonly interruptedAtShutdown: () => ReadonlyArray<InflightCount>
   /** For running work: is its key draining now (so it should wrap up)? */
   readonly isDraining: (domain: Domain, key: string) => boolean
   /** Wait until nothing runs under the key, at most `timeoutMs`. */
@@ -52,6 +58,7 @@ interface Counter {
 
 const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
   const counts = new Map<string, Counter>()
+  const interrupted = new Map<string, Counter>()
   const listeners = new Set<(domain: Domain, key: string) => void>()
 
   const refuse = (refused: WorkRejected) => {
@@ -81,6 +88,11 @@ const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
       const started = performance.now()
       return Effect.matchCauseEffect(restore(effect), {
         onFailure: (cause) => {
+          if (Cause.isInterrupted(cause) && supervisor.refusal(domain, key)?.state === "shutting-down") {
+            const cut = interrupted.get(id)
+            if (cut === undefined) interrupted.set(id, { domain, key, n: 1 })
+            else cut.n++
+          }
           release(id, counter, started)
           return Effect.failCause(cause)
         },
@@ -128,11 +140,14 @@ const makeWorkGate = (supervisor: Supervisor["Type"]): WorkGateService => {
       })
     )
 
+  const listed = (counters: Map<string, Counter>) =>
+    [...counters.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true))
+
   return {
     run,
     inflight,
-    inflightAll: () =>
-      [...counts.values()].map((c) => new InflightCount({ domain: c.domain, key: ActivityKey.make(c.key, { disableValidation: true }), count: c.n }, true)),
+    inflightAll: () => listed(counts),
+    interruptedAtShutdown: () => listed(interrupted),
     isDraining: (domain, key) => supervisor.isDraining(domain, key),
     awaitDrained: (domain, key, timeoutMs) => awaitZero(() => inflight(domain, key), timeoutMs),
     awaitIdle: (timeoutMs) => awaitZero(total, timeoutMs),

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
+import * as TestClock from "effect/TestClock"
 import * as Schema from "effect/Schema"
 import * as fs from "node:fs"
 import * as path from "node:path"
@@ -202,12 +204,16 @@ describe("CLI: supervisor-info and store errors", () => {
 })
 
 describe("CLI: expiry and help", () => {
-  it.live("an expired pause lists as accepting and is recorded as expired when next touched", () =>
+  // The TestClock: the CLI's clock is the test's, so the expiry passes exactly when the test says, loaded machine or not.
+  it.effect("an expired pause lists as accepting and is recorded as expired when next touched", () =>
     Effect.gen(function*() {
       const cache = cacheArgs()
-      const until = new Date(Date.now() + 600).toISOString()
+      const until = DateTime.formatIso(DateTime.add(yield* DateTime.now, { millis: 600 }))
       expect((yield* runCli(...cache, "pause", "--domain", "task", "--key", "short", "--until", until)).code).toBe(0)
-      yield* Effect.sleep("700 millis")
+      yield* TestClock.adjust("599 millis")
+      const before = Schema.decodeUnknownSync(ActivityReport)(parsed(yield* runCli(...cache, "activity", "--json")))
+      expect(before.domains["task"]?.entries[0]).toMatchObject({ key: "short", state: "paused" })
+      yield* TestClock.adjust("1 millis")
       const listed = Schema.decodeUnknownSync(ActivityReport)(parsed(yield* runCli(...cache, "activity", "--json")))
       expect(listed.domains["task"]?.entries[0]).toMatchObject({ key: "short", state: "accepting", paused: true })
       expect(listed.totals.paused).toBe(0)

@@ -231,7 +231,7 @@ const countingSink = () => {
   return { sink, writes }
 }
 
-const stackWith = (health: Layer.Layer<HealthSnapshot, never, ConfigResolver | Supervisor | WorkGate | Instances | Lifecycle>, config?: Partial<ResolvedConfigFields>) =>
+const stackWith = <E>(health: Layer.Layer<HealthSnapshot, E, ConfigResolver | Supervisor | WorkGate | Instances | Lifecycle>, config?: Partial<ResolvedConfigFields>) =>
   health.pipe(
     Layer.provideMerge(Layer.merge(Instances.layer(), Lifecycle.layer())),
     Layer.provideMerge(memoryStack(config))

@@ -10,6 +10,7 @@ import { WorkRejected } from "../src/Domain/Supervision.js"
 import { Supervisor } from "../src/Supervisor.js"
 import { WorkGate } from "../src/WorkGate.js"
 import { memoryStack } from "./layers.js"
+import { seededRandom } from "./seeded.js"
 
 const flip = (action: RequestAction, key: string) =>
   Effect.flatMap(Supervisor, (s) => s.transition({ domain: "task", key: ActivityKey.make(key), action, actor: "test", source: "api" }))
@@ -81,6 +82,8 @@ describe("WorkGate", () => {
   it.live("no race: 10,000 concurrent runs while the key is paused and resumed at random", () =>
     Effect.gen(function*() {
       const gate = yield* setup
+      // Seeded: the interleaving this test exercises can be replayed.
+      const random = seededRandom(20261201)
       let admitted = 0
       let refused = 0
       let paused = false
@@ -88,8 +91,8 @@ describe("WorkGate", () => {
       let generation = 0
       let violations = 0
       const work = Effect.gen(function*() {
-        yield* Effect.sleep(Math.floor(Math.random() * 300))
-        const result = yield* Effect.either(gate.run("task", "hot", Effect.sleep(Math.floor(Math.random() * 4))))
+        yield* Effect.sleep(Math.floor(random() * 300))
+        const result = yield* Effect.either(gate.run("task", "hot", Effect.sleep(Math.floor(random() * 4))))
         if (Either.isLeft(result)) {
           refused++
           expect(result.left.state).toBe("paused")
@@ -109,7 +112,7 @@ describe("WorkGate", () => {
       })
       const toggle = Effect.gen(function*() {
         for (let i = 0; i < 40; i++) {
-          yield* Effect.sleep(Math.floor(2 + Math.random() * 10))
+          yield* Effect.sleep(Math.floor(2 + random() * 10))
           yield* flip(paused ? "resume" : "pause", "hot")
           paused = !paused
           generation++

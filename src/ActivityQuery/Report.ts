@@ -50,7 +50,9 @@ export const buildInstancesReport = (store: string, instances: ReadonlyArray<Ins
       live: isLive(r, now),
       appliedSeq: r.appliedSeq,
       inflight: r.inflight,
-      inflightTotal: r.inflight.reduce((n, c) => n + c.count, 0)
+      inflightTotal: r.inflight.reduce((n, c) => n + c.count, 0),
+      stoppedAt: r.stoppedAt,
+      interrupted: r.interrupted
     })
   ).sort((a, b) => Number(b.live) - Number(a.live) || a.heartbeatAgeMs - b.heartbeatAgeMs || (a.id < b.id ? -1 : 1))
   const live = listings.filter((l) => l.live).length

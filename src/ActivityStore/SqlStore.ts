@@ -13,7 +13,7 @@ import * as Schema from "effect/Schema"
 import type * as Stream from "effect/Stream"
 import type { Domain } from "../Domain/Domain.js"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
-import { InflightJson, InstanceReport } from "../Domain/Instance.js"
+import { FinalReportJson, InflightJson, InstanceReport } from "../Domain/Instance.js"
 import { byDomainThenKey, changesRow, listedState, nextRow, rowId } from "../Domain/Rules.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch, StoreSignal, StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
@@ -64,6 +64,28 @@ export type InstanceRow = {
 
 const encodeInflight = Schema.encodeSync(InflightJson)
 const decodeInflight = Schema.decodeUnknownOption(InflightJson)
+const encodeFinal = Schema.encodeSync(FinalReportJson)
+const decodeFinal = Schema.decodeUnknownOption(FinalReportJson)
+
+/**
+ * The `inflight` column: the counts as every version reads them, or — in a final report — an object that also
+ * says when the process stopped and what it interrupted (kept in this column, so no migration is needed).
+ */
+const inflightColumn = (report: InstanceReport): string =>
+  report.stoppedAt === null
+    ? encodeInflight(report.inflight)
+    : encodeFinal({ inflight: report.inflight, stoppedAt: DateTime.toEpochMillis(report.stoppedAt), interrupted: report.interrupted })
+
+const fromInflightColumn = (text: string) =>
+  Option.match(decodeInflight(text), {
+    onSome: (inflight) => ({ inflight, stoppedAt: null, interrupted: [] }),
+    // A row another version wrote in a shape this one does not know reports nothing in flight.
+    onNone: () =>
+      Option.match(decodeFinal(text), {
+        onSome: (final) => ({ inflight: final.inflight, stoppedAt: DateTime.unsafeMake(final.stoppedAt), interrupted: final.interrupted }),
+        onNone: () => ({ inflight: [], stoppedAt: null, interrupted: [] })
+      })
+  })
 
 const toInstance = (row: InstanceRow) =>
   new InstanceReport({
@@ -74,8 +96,7 @@ const toInstance = (row: InstanceRow) =>
     heartbeatAt: DateTime.unsafeMake(Number(row.heartbeat_at)),
     heartbeatIntervalMs: Number(row.heartbeat_interval_ms),
     appliedSeq: Number(row.applied_seq),
-    // A row another version wrote in a shape this one does not know reports nothing in flight.
-    inflight: Option.getOrElse(decodeInflight(row.inflight), () => [])
+    ...fromInflightColumn(row.inflight)
   })
 
 const instanceRow = (report: InstanceReport): InstanceRow => ({
@@ -86,7 +107,7 @@ const instanceRow = (report: InstanceReport): InstanceRow => ({
   heartbeat_at: DateTime.toEpochMillis(report.heartbeatAt),
   heartbeat_interval_ms: report.heartbeatIntervalMs,
   applied_seq: report.appliedSeq,
-  inflight: encodeInflight(report.inflight)
+  inflight: inflightColumn(report)
 })
 
 export const makeSqlStore = (dialect: Dialect) =>

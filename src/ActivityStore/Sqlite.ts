@@ -18,6 +18,7 @@ import * as path from "node:path"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { resetBatch } from "../Domain/Store.js"
 import type { ActivityStoreService, ChangeBatch, StoreReplacement } from "../Domain/Store.js"
+import { createFileIfMissing } from "../Internal/Files.js"
 import { IDENTITY_TABLE, LATEST_MIGRATION, migrations, MIGRATIONS_TABLE } from "./Migrations.js"
 import { headerAt, headerProblem, inodeOf, inodeOfFd, removeIfStill } from "./SqliteFile.js"
 import { makeSqliteDialect } from "./SqliteDialect.js"
@@ -33,6 +34,11 @@ export interface SqliteOptions {
    * synchronously, blocking the event loop: long-running processes want this short.
    */
   readonly busyTimeoutMs?: number | undefined
+  /**
+   * Mode of a store file created here (default 0600, whatever the umask); SQLite gives the `-wal` and `-shm`
+   * the database file's mode. An existing file keeps its mode.
+   */
+  readonly fileMode?: number | undefined
 }
 
 /**
@@ -75,7 +81,8 @@ export const layerClient = (options: SqliteOptions, verify = false): Layer.Layer
     })
   )
   const client = Layer.unwrapEffect(Effect.sync(() => {
-    fs.mkdirSync(path.dirname(filename), { recursive: true })
+    fs.mkdirSync(path.dirname(filename), { recursive: true, mode: 0o700 })
+    if (filename !== ":memory:" && !filename.startsWith("file:")) createFileIfMissing(filename, options.fileMode ?? 0o600)
     return SqliteClient.layer({ filename })
   }))
   // better-sqlite3 throws (a defect) on a file it cannot open: report it as the store being unavailable.

@@ -104,10 +104,12 @@ const describeInstances = (report: InstancesReport): string =>
           i.id,
           i.host,
           String(i.pid),
-          i.live ? "yes" : "stale",
+          i.live ? "yes" : i.stoppedAt !== null ? "stopped" : "stale",
           String(i.appliedSeq),
           `${age(i.heartbeatAgeMs)} ago`,
-          i.inflightTotal === 0 ? "0" : `${i.inflightTotal} (${i.inflight.map((c) => `${c.domain}/${c.key} ${c.count}`).join(", ")})`
+          i.stoppedAt !== null
+            ? `interrupted at shutdown: ${i.interrupted.map((c) => `${c.domain}/${c.key} ${c.count}`).join(", ")}`
+            : i.inflightTotal === 0 ? "0" : `${i.inflightTotal} (${i.inflight.map((c) => `${c.domain}/${c.key} ${c.count}`).join(", ")})`
         ])
       )
     ].join("\n")

@@ -6,8 +6,10 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { DrainReport } from "../Domain/Drain.js"
 import { formatMs } from "../Domain/Duration.js"
-import { DrainTimedOut, InvalidInput } from "../Domain/Errors.js"
-import { DrainWait } from "../Domain/Fleet.js"
+import * as DateTime from "effect/DateTime"
+import { DrainInterrupted, DrainTimedOut, InvalidInput } from "../Domain/Errors.js"
+import { drainedOf, DrainWait } from "../Domain/Fleet.js"
+import type { TransitionReport } from "../Domain/Report.js"
 import { OperatorLive } from "../MainLive.js"
 import { describeFleetWait, DEFAULT_TIMEOUT, timeoutMessage, waitForFleet, waitTimeout } from "./FleetWait.js"
 import * as Shared from "./Options.js"
@@ -36,12 +38,22 @@ export const drainCommand = Command.make("drain", options, (args) =>
     const { report, target } = yield* Effect.gen(function*() {
       const drain = yield* transition(request, false)
       if (!args.json) yield* Console.log(describeTransition(drain))
-      const target = { domain: drain.domain, key: drain.key, seq: drain.seq, drain: true }
+      const target = { domain: drain.domain, key: drain.key, seq: drain.seq, drain: true, drainingSince: drainingSince(drain) }
       const wait = yield* waitForFleet(target, timeoutMs, args.json)
-      return { report: new DrainReport({ drain, wait: new DrainWait({ ...wait, drained: wait.complete }) }), target }
+      return { report: new DrainReport({ drain, wait: new DrainWait({ ...wait, drained: drainedOf(wait) }) }), target }
     }).pipe(withLayer(OperatorLive))
     if (report.wait.drained) return yield* print(args.json, DrainReport, report, (r) => describeFleetWait(r.wait, target))
     const subject = `${request.domain}/${request.key}`
+    if (report.wait.complete) {
+      // Nothing in flight, but what was in flight was cut at shutdown, not finished.
+      yield* print(args.json, DrainReport, report, (r) => describeFleetWait(r.wait, target))
+      const cut = report.wait.interrupted.reduce((n, i) => n + i.count, 0)
+      return yield* new DrainInterrupted({
+        message: `drain of ${subject} did not finish cleanly: ${cut} in-flight item(s) were interrupted at shutdown by ` +
+          `${report.wait.interrupted.map((i) => `${i.id} (pid ${i.pid} on ${i.host})`).join(", ")}; nothing is in flight now`,
+        interrupted: cut
+      })
+    }
     const next = yield* nextCommands(request.domain, request.key, timeoutMs)
     yield* print(args.json, DrainReport, report, (r) =>
       [describeFleetWait(r.wait, target), "", `${subject} is still draining: new work stays refused.`, `  resume it:      ${next.resume}`, `  or wait longer: ${next.wait}`]
@@ -51,6 +63,15 @@ export const drainCommand = Command.make("drain", options, (args) =>
       remaining: report.wait.remaining
     })
   })).pipe(Command.withDescription("Drain a key: refuse new work, let work in flight finish"))
+
+/**
+ * Since when the key has been draining: its row's time if it was draining already, else this drain's. A row of
+ * the original (no timestamp) gives no bound.
+ */
+const drainingSince = (drain: TransitionReport): number => {
+  const row = drain.before?.draining === true ? drain.before : drain.after
+  return row?.updatedAt === null || row?.updatedAt === undefined ? 0 : DateTime.toEpochMillis(row.updatedAt)
+}
 
 /** A key as a shell word: a wildcard is quoted so the shell leaves the `*` alone. */
 const shellWord = (word: string) => (/^[A-Za-z0-9._:/@-]+$/.test(word) ? word : `'${word.replace(/'/g, "'\\''")}'`)

@@ -7,9 +7,8 @@ import * as Exit from "effect/Exit"
 import * as Match from "effect/Match"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import { CONTROL_CHARACTERS } from "../Domain/ActivityKey.js"
-import type { ConfigError, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WaitTimedOut, WorkInterrupted } from "../Domain/Errors.js"
-import { causeMessage } from "../Domain/Errors.js"
+import type { ConfigError, DrainInterrupted, DrainTimedOut, InvalidInput, ListenFailed, StoreUnavailable, WaitTimedOut, WorkInterrupted } from "../Domain/Errors.js"
+import { causeMessage, escapeControl } from "../Domain/Errors.js"
 import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
 import { printJson } from "./Output.js"
@@ -29,9 +28,7 @@ const ExitCode = {
 const ANSI = /\u001b\[[0-9;]*[A-Za-z]/g
 
 /** Control characters escaped, so a message stays one line and cannot move a terminal's cursor. */
-const oneLine = (text: string): string =>
-  text.replace(new RegExp(CONTROL_CHARACTERS.source, "g"), (c) =>
-    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+const oneLine = escapeControl
 
 /** The first meaningful line of what @effect/cli printed for a usage error. */
 const firstLine = (text: string) =>
@@ -58,6 +55,7 @@ export type CommandError =
   | ListenFailed
   | StoreUnavailable
   | DrainTimedOut
+  | DrainInterrupted
   | WaitTimedOut
   | NotReady
   | WorkInterrupted
@@ -74,6 +72,9 @@ const outcomeOfError = (usageText: string) =>
       StoreUnavailable: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.storeUnavailable }),
       // These commands already printed their JSON report (the remaining counts, the reasons): one document on stdout.
       DrainTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
+      // Nothing runs any more, but work under the key was cut at shutdown rather than finished: a deploy script
+      // that waits for a clean drain must not go on as if it had been.
+      DrainInterrupted: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
       WaitTimedOut: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.drainTimeout, reported: true }),
       NotReady: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.notReady, reported: true }),
       WorkInterrupted: (e): Outcome => ({ tag: e._tag, message: e.message, exitCode: ExitCode.failure })

@@ -2,6 +2,7 @@
  * `--wait` on pause, drain and resume: follows the Operator's fleet wait, shows its progress
  * (`WaitProgress.ts`), and says how it ended.
  */
+import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
@@ -38,6 +39,12 @@ const ago = (ms: number) => (ms < 1_000 ? `${ms} ms` : `${(ms / 1000).toFixed(1)
 
 /** How the wait ended, for people. */
 export const describeFleetWait = (wait: FleetWait, target: FleetTarget): string => {
+  if (wait.complete && wait.interrupted.length > 0) {
+    const lines = wait.interrupted.map((i) =>
+      `  ${i.id} (pid ${i.pid} on ${i.host}) stopped at ${DateTime.formatIso(i.stoppedAt)} and interrupted ${i.count} in flight`)
+    const now = wait.live === 0 ? "no live instance is running work" : `${count(wait, target)}`
+    return [`not drained cleanly: ${now}, but work under ${target.domain}/${target.key} was interrupted at shutdown:`, ...lines].join("\n")
+  }
   if (wait.complete) {
     if (wait.live === 0) return "applied 0/0: no live instance shares this store"
     return `${count(wait, target)}: every live instance ${target.drain ? "has applied the drain and has nothing in flight" : "enforces it"} (waited ${wait.waitedMs} ms)`

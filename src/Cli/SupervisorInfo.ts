@@ -38,6 +38,8 @@ const describe = (c: ResolvedConfig): string => {
     ["admin_token", adminToken(c)],
     ["settings_file", c.paths.settingsFile ?? "- (none found)"],
     ["cache_dir", c.paths.cacheDir],
+    ["file_access", `${c.fileAccess} (decided by ${d.fileAccess}; dir ${c.fileAccess === "group" ? "2770, files 0660" : "0700, files 0600"})`],
+    ["allow_shared_cache_dir", `${c.allowSharedCacheDir} (decided by ${d.allowSharedCacheDir})`],
     ["activity_store", `${c.paths.activityStore} (${c.storeKind}; decided by ${d.activityStore}${storePresence(c).present ? "" : "; no store there yet"})`],
     ["shared_store_outage", `${c.sharedStoreOutage} (decided by ${d.sharedStoreOutage})`],
     ["health_path", c.paths.healthPath],

@@ -43,6 +43,11 @@ const outage = (raw: string) => {
   return value === "stay-ready" || value === "not-ready" ? value : undefined
 }
 
+const fileAccess = (raw: string) => {
+  const value = raw.trim().toLowerCase()
+  return value === "owner" || value === "group" ? value : undefined
+}
+
 const BOOLEAN_HINT = "is not a boolean (true|false|1|0|yes|no|on|off)"
 
 interface Variable {
@@ -119,6 +124,8 @@ const VARIABLES: ReadonlyArray<Variable> = [
     `is not a non-negative duration (${DURATION_HINT})`),
   variable("ONEIRIC_RUNTIME__HEALTH_INTERVAL", "healthIntervalMs", positiveDuration, interval),
   variable("ONEIRIC_RUNTIME__SHARED_STORE_OUTAGE", "sharedStoreOutage", outage, "is not stay-ready or not-ready"),
+  variable("ONEIRIC_RUNTIME__FILE_ACCESS", "fileAccess", fileAccess, "is not owner or group"),
+  variable("ONEIRIC_RUNTIME__ALLOW_SHARED_CACHE_DIR", "allowSharedCacheDir", parseBoolean, BOOLEAN_HINT),
   variable("ONEIRIC_RUNTIME__HTTP__HOST", "httpHost", (raw) => raw.trim() || undefined, "is not a host name"),
   variable("PORT", "httpPort", parsePort, "is not a port (0-65535)"),
   variable("ONEIRIC_RUNTIME__HTTP__PORT", "httpPort", parsePort, "is not a port (0-65535)"),

@@ -1,7 +1,7 @@
 /**
  * The built-in profiles (DESIGN §5) and the flat value set every layer (profile < settings < env < option) fills in.
  */
-import { type AdminTokenSource, HttpConfig, type HttpReads, ProfileDefaults, type ProfileName, type SharedStoreOutage } from "../Domain/Config.js"
+import { type AdminTokenSource, type FileAccess, HttpConfig, type HttpReads, ProfileDefaults, type ProfileName, type SharedStoreOutage } from "../Domain/Config.js"
 
 export const PROFILE_NAMES: ReadonlyArray<ProfileName> = ["default", "serverless"]
 
@@ -41,6 +41,7 @@ export const DEFAULT_STORE_FILE = "domain_activity.sqlite"
 export const DEFAULT_HEALTH_FILE = "runtime_health.json"
 export const DEFAULT_SECRETS_DIR = "/run/secrets"
 export const DEFAULT_SHARED_STORE_OUTAGE: SharedStoreOutage = "stay-ready"
+export const DEFAULT_FILE_ACCESS: FileAccess = "owner"
 
 /** Every value a layer can decide; the keys match `Decisions`. Paths are raw here (resolved at the end). */
 export interface Values {
@@ -60,6 +61,8 @@ export interface Values {
   readonly activityStore: string
   readonly healthPath: string
   readonly sharedStoreOutage: SharedStoreOutage
+  readonly fileAccess: FileAccess
+  readonly allowSharedCacheDir: boolean
 }
 
 /** What one layer says; an absent key leaves the decision to a lower layer. */

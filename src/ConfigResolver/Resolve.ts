@@ -11,7 +11,7 @@ import {
 import { ConfigError } from "../Domain/Errors.js"
 import { type Env, readEnv } from "./Env.js"
 import {
-  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, isProfileName, type Overrides,
+  DEFAULT_CACHE_DIR, DEFAULT_FILE_ACCESS, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, isProfileName, type Overrides,
   PROFILE_NAMES, PROFILES, type Values
 } from "./Profiles.js"
 import { checkSecrets } from "./Secrets.js"
@@ -101,6 +101,8 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
     const shutdown = pick("shutdownTimeoutMs", byProfile(defaults.shutdownTimeoutMs))
     const healthInterval = pick("healthIntervalMs", byProfile(defaults.healthIntervalMs))
     const outage = pick("sharedStoreOutage", byProfile(DEFAULT_SHARED_STORE_OUTAGE))
+    const fileAccess = pick("fileAccess", byProfile(DEFAULT_FILE_ACCESS))
+    const allowShared = pick("allowSharedCacheDir", byProfile(false))
     // A platform that sets $PORT (Cloud Run, Heroku…) routes from outside: listen on every interface
     // unless a host was chosen explicitly.
     const platformPort = (options.env ?? process.env)["PORT"]
@@ -145,6 +147,8 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
       }),
       storeKind: storeKind,
       sharedStoreOutage: outage.value,
+      fileAccess: fileAccess.value,
+      allowSharedCacheDir: allowShared.value,
       secrets,
       decisions: new Decisions({
         supervisorEnabled: supervisor.by,
@@ -161,7 +165,9 @@ export const resolve = (options: ConfigOptions = {}): Effect.Effect<ResolvedConf
         cacheDir: cacheDir.by,
         activityStore: store.by,
         healthPath: health.by,
-        sharedStoreOutage: outage.by
+        sharedStoreOutage: outage.by,
+        fileAccess: fileAccess.by,
+        allowSharedCacheDir: allowShared.by
       })
     })
   })

@@ -118,6 +118,7 @@ const reader = (file: string) => {
     duration: typed(`a non-negative duration (${DURATION_HINT})`, duration(0)),
     reads: typed(`one of ${HttpReads.literals.map((r) => JSON.stringify(r)).join(", ")}`,
       (v) => HttpReads.literals.find((r) => r === v)),
+    fileAccess: typed(`"owner" or "group"`, (v) => (v === "owner" || v === "group" ? v : undefined)),
     outage: typed(`"stay-ready" or "not-ready"`, (v) => (v === "stay-ready" || v === "not-ready" ? v : undefined)),
     port: typed("an integer port (0-65535)",
       (v) => (typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 65_535 ? v : undefined)),
@@ -137,7 +138,8 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
     if (runtime !== undefined) {
       yield* r.onlyKeys(runtime, [
         "profile", "cache_dir", "activity_store", "health_path", "shutdown_timeout", "health_interval",
-        "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http", "shared_store_outage"
+        "watchers_enabled", "remote_enabled", "inline_manifest_only", "supervisor", "http", "shared_store_outage",
+        "file_access", "allow_shared_cache_dir"
       ])
       profile = yield* r.string(runtime, "profile")
       assign(values, "cacheDir", yield* r.string(runtime, "cache_dir"))
@@ -149,6 +151,8 @@ const validate = (doc: Section, file: string): Effect.Effect<SettingsLayer, Conf
       assign(values, "remoteEnabled", yield* r.boolean(runtime, "remote_enabled"))
       assign(values, "inlineManifestOnly", yield* r.boolean(runtime, "inline_manifest_only"))
       assign(values, "sharedStoreOutage", yield* r.outage(runtime, "shared_store_outage"))
+      assign(values, "fileAccess", yield* r.fileAccess(runtime, "file_access"))
+      assign(values, "allowSharedCacheDir", yield* r.boolean(runtime, "allow_shared_cache_dir"))
       nested = yield* r.section(runtime, "supervisor")
       const http = yield* r.section(runtime, "http")
       if (http !== undefined) {

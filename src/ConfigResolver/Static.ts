@@ -6,7 +6,7 @@ import {
   AdminTokenSource, ConfigPaths, Decisions, HttpAccess, type ResolvedConfigFields, ResolvedConfig, SecretsStatus, storeKindOf
 } from "../Domain/Config.js"
 import {
-  DEFAULT_CACHE_DIR, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, PROFILES
+  DEFAULT_CACHE_DIR, DEFAULT_FILE_ACCESS, DEFAULT_HEALTH_FILE, DEFAULT_SECRETS_DIR, DEFAULT_SHARED_STORE_OUTAGE, DEFAULT_STORE_FILE, PROFILES
 } from "./Profiles.js"
 
 /** The fake working directory of `makeStatic`; nothing is created there. */
@@ -42,6 +42,8 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
     paths,
     storeKind: storeKindOf(paths.activityStore),
     sharedStoreOutage: DEFAULT_SHARED_STORE_OUTAGE,
+    fileAccess: DEFAULT_FILE_ACCESS,
+    allowSharedCacheDir: false,
     secrets: new SecretsStatus({
       provider: "env+file", dir: DEFAULT_SECRETS_DIR, required: [], status: "ready", missing: []
     }),
@@ -49,7 +51,7 @@ export const makeStatic = (overrides: Partial<ResolvedConfigFields> = {}): Resol
       supervisorEnabled: "profile", pollIntervalMs: "profile", watchersEnabled: "profile",
       remoteEnabled: "profile", inlineManifestOnly: "profile", shutdownTimeoutMs: "profile", healthIntervalMs: "profile",
       httpHost: "profile", httpPort: "profile", httpReads: "profile", adminToken: "profile", cacheDir: "profile", activityStore: "profile",
-      healthPath: "profile", sharedStoreOutage: "profile"
+      healthPath: "profile", sharedStoreOutage: "profile", fileAccess: "profile", allowSharedCacheDir: "profile"
     }),
     ...overrides
   })

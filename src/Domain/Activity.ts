@@ -11,7 +11,7 @@ export const MAX_NOTE_LENGTH = 1024
  * every table and log), lone surrogates, the line and paragraph separators, and the bidirectional
  * overrides and isolates, which reorder the rest of a terminal line when it is printed.
  */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+export const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
 
 /** Why `s` is not a note, or undefined when it is one. */
 export const noteProblem = (s: string): string | undefined => {

@@ -22,6 +22,13 @@ export type StoreKind = typeof StoreKind.Type
 export const SharedStoreOutage = Schema.Literal("stay-ready", "not-ready")
 export type SharedStoreOutage = typeof SharedStoreOutage.Type
 
+/**
+ * Who may use the files of the cache dir: `owner` (the default: the dir 0700, every file 0600) or `group`
+ * (the dir 2770 — setgid, so files take the dir's group — every file 0660, and a group-writable dir is accepted).
+ */
+export const FileAccess = Schema.Literal("owner", "group")
+export type FileAccess = typeof FileAccess.Type
+
 /** A `postgres://` or `postgresql://` URL selects the PostgreSQL store; anything else is a SQLite file path. */
 export const storeKindOf = (activityStore: string): StoreKind =>
   /^postgres(?:ql)?:\/\//i.test(activityStore) ? "postgres" : "sqlite"
@@ -94,7 +101,9 @@ export class Decisions extends Schema.Class<Decisions>("Decisions")({
   cacheDir: snake(DecidedBy, "cache_dir"),
   activityStore: snake(DecidedBy, "activity_store"),
   healthPath: snake(DecidedBy, "health_path"),
-  sharedStoreOutage: snake(DecidedBy, "shared_store_outage")
+  sharedStoreOutage: snake(DecidedBy, "shared_store_outage"),
+  fileAccess: snake(DecidedBy, "file_access"),
+  allowSharedCacheDir: snake(DecidedBy, "allow_shared_cache_dir")
 }) {}
 
 /** Absolute paths (or, for a PostgreSQL store, its URL as given). */
@@ -137,6 +146,10 @@ export class ResolvedConfig extends Schema.Class<ResolvedConfig>("ResolvedConfig
   storeKind: snake(StoreKind, "store_kind"),
   /** Readiness while a shared (PostgreSQL) store is unreachable. */
   sharedStoreOutage: snake(SharedStoreOutage, "shared_store_outage"),
+  /** Modes of the cache dir and its files (`owner`: 0700/0600; `group`: 2770/0660). */
+  fileAccess: snake(FileAccess, "file_access"),
+  /** Use a cache dir others can write (refused by default: they could swap the store or the snapshot). */
+  allowSharedCacheDir: snake(Schema.Boolean, "allow_shared_cache_dir"),
   secrets: SecretsStatus,
   decisions: Decisions
 }) {

@@ -48,6 +48,27 @@ export class DrainTimedOut extends Schema.TaggedError<DrainTimedOut>()("DrainTim
   remaining: Schema.Number
 }) {}
 
+/** C0 controls, DEL and C1 controls (the same set `ActivityKey` refuses). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g
+
+/**
+ * Control characters escaped (`\n`, `\r`, `\t`, else `\u00XX`), so a message that quotes operator input, a path
+ * or a file's contents stays one line and cannot move a terminal's cursor. Every line the CLI prints to stderr
+ * goes through it (`Cli/Failure.ts`); so do reasons built from a file's contents.
+ */
+export const escapeControl = (text: string): string =>
+  text.replace(CONTROL, (c) =>
+    c === "\n" ? "\\n" : c === "\r" ? "\\r" : c === "\t" ? "\\t" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
+
+/**
+ * `drain --wait` found nothing in flight, but an instance that stopped while the key was draining had to
+ * interrupt work under it at shutdown: the work was cut, not finished (exit 4, like a drain that timed out).
+ */
+export class DrainInterrupted extends Schema.TaggedError<DrainInterrupted>()("DrainInterrupted", {
+  message: Schema.String,
+  interrupted: Schema.Number
+}) {}
+
 /**
  * One line for anything a fiber failed or died with: the innermost `Error`'s message (drivers wrap
  * theirs: `SqlError` → `database is locked`), else an object's `message` or `_tag`, else the value.

@@ -8,6 +8,7 @@ import * as DateTime from "effect/DateTime"
 import * as Schema from "effect/Schema"
 import type { Domain } from "./Domain.js"
 import { snake } from "./Fields.js"
+import { covers } from "./ActivityKey.js"
 import { inflightOf, inflightUnder } from "./Inflight.js"
 import type { InstanceReport } from "./Instance.js"
 
@@ -22,6 +23,16 @@ export class InstanceAck extends Schema.Class<InstanceAck>("InstanceAck")({
   /** In flight there under the key. */
   inflight: Schema.Number,
   heartbeatAgeMs: snake(Schema.Number, "heartbeat_age_ms")
+}) {}
+
+/** Work an instance interrupted under the key when it stopped (its final report), while the key was draining. */
+export class InterruptedWork extends Schema.Class<InterruptedWork>("InterruptedWork")({
+  id: Schema.String,
+  pid: Schema.Number,
+  host: Schema.String,
+  stoppedAt: snake(Schema.DateTimeUtc, "stopped_at"),
+  /** Interrupted there under the key (for a wildcard, under every key it covers). */
+  count: Schema.Number
 }) {}
 
 /** How a wait for the fleet stands (the last one: how it ended). */
@@ -41,13 +52,24 @@ export class FleetWait extends Schema.Class<FleetWait>("FleetWait")({
   /** The live instances not done yet: the change not applied (or, for a drain, work still in flight). */
   pending: Schema.Array(Schema.String),
   /** Instances whose heartbeat is older than 3 intervals: ignored. */
-  stale: Schema.Array(Schema.String)
+  stale: Schema.Array(Schema.String),
+  /**
+   * For a drain: instances that stopped since the key began draining and had to interrupt work under it at
+   * shutdown (their final report). Nothing of it is running any more, but it was cut, not finished.
+   */
+  interrupted: Schema.optionalWith(Schema.Array(InterruptedWork), { default: () => [] })
 }) {}
 
-/** How a `drain --wait` ended: a fleet wait whose `drained` is its `complete`. */
+/**
+ * How a `drain --wait` ended: `drained` when every live instance has applied the drain, nothing is in flight
+ * under the key and no instance interrupted work under it at shutdown since the drain began.
+ */
 export class DrainWait extends FleetWait.extend<DrainWait>("DrainWait")({
   drained: Schema.Boolean
 }) {}
+
+/** A drain's verdict from its fleet wait. */
+export const drainedOf = (wait: FleetWait): boolean => wait.complete && wait.interrupted.length === 0
 
 export interface FleetTarget {
   readonly domain: Domain
@@ -56,6 +78,11 @@ export interface FleetTarget {
   readonly seq: number
   /** Also wait for nothing in flight under the key. */
   readonly drain: boolean
+  /**
+   * For a drain: since when the key has been draining (epoch ms); instances that stopped since then and
+   * interrupted work under the key are reported. Default: interruptions are not looked for.
+   */
+  readonly drainingSince?: number | undefined
 }
 
 export const fleetWait = (
@@ -88,6 +115,14 @@ export const fleetWait = (
     timeoutMs: timing.timeoutMs,
     instances,
     pending,
-    stale: view.stale
+    stale: view.stale,
+    interrupted: target.drain && target.drainingSince !== undefined ? interruptedSince(reports, target, target.drainingSince) : []
   })
 }
+
+const interruptedSince = (reports: ReadonlyArray<InstanceReport>, target: FleetTarget, since: number): Array<InterruptedWork> =>
+  reports.flatMap((r) => {
+    if (r.stoppedAt === null || DateTime.toEpochMillis(r.stoppedAt) < since) return []
+    const count = r.interrupted.reduce((n, c) => (c.domain === target.domain && covers(target.key, c.key) ? n + c.count : n), 0)
+    return count === 0 ? [] : [new InterruptedWork({ id: r.id, pid: r.pid, host: r.host, stoppedAt: r.stoppedAt, count })]
+  })

@@ -7,7 +7,7 @@ import type * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Domain } from "./Domain.js"
-import { errorMessage } from "./Errors.js"
+import { errorMessage, escapeControl } from "./Errors.js"
 import { snake } from "./Fields.js"
 import { isLegacyShape, parseLegacy } from "./LegacySnapshot.js"
 import { RuntimeHealthSnapshot } from "./Snapshot.js"
@@ -75,8 +75,16 @@ const decode = Schema.decodeUnknownEither(RuntimeHealthSnapshot)
 /** The file's text: the Schema-encoded snapshot, pretty-printed (operators `cat` it). */
 export const snapshotJson = (snapshot: RuntimeHealthSnapshot): string => JSON.stringify(encode(snapshot), null, 2) + "\n"
 
-/** Decode a file's text; every failure is a reason naming `location`. */
+/**
+ * Decode a file's text; every failure is a reason naming `location`, with control characters escaped (a
+ * corrupt file's bytes are quoted in it, and a reason is printed as one line).
+ */
 export const parseSnapshot = (location: string, text: string): SnapshotRead => {
+  const read = parseText(location, text)
+  return read._tag === "Corrupt" ? { _tag: "Corrupt", reason: escapeControl(read.reason) } : read
+}
+
+const parseText = (location: string, text: string): SnapshotRead => {
   if (text.trim().length === 0) return { _tag: "Corrupt", reason: `health snapshot at ${location} is empty` }
   let json: unknown
   try {

@@ -97,6 +97,11 @@ export const dedupe = (reasons: ReadonlyArray<string>): Array<string> => [...new
 const MAX_AGE_HEARTBEATS = 3
 /** The fallback when the snapshot does not say (3 × the default 5 s heartbeat). */
 const DEFAULT_MAX_AGE_MS = 15_000
+/**
+ * Clock skew tolerated for a snapshot dated in the future (written on a host whose clock runs ahead, or
+ * forged): beyond it the snapshot proves nothing about now, so it is not fresh.
+ */
+export const MAX_FUTURE_SKEW_MS = 5_000
 
 export interface ProbeOptions {
   /** The file the snapshot was read from (for the report). */
@@ -134,6 +139,7 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
   const ageMs = DateTime.toEpochMillis(options.now) - DateTime.toEpochMillis(snapshot.updatedAt)
   const reasons: Array<string> = []
   if (ageMs > maxAgeMs) reasons.push(stale(ageMs, maxAgeMs))
+  if (-ageMs > MAX_FUTURE_SKEW_MS) reasons.push(future(ageMs))
 
   const pid = snapshot.orchestratorPid
   let alive: boolean | null = null
@@ -158,6 +164,9 @@ export const probe = (read: SnapshotRead, options: ProbeOptions): HealthReport =
 
 const stale = (ageMs: number, maxAgeMs: number) => `snapshot is stale: updated ${formatMs(ageMs)} ago (max age ${formatMs(maxAgeMs)})`
 
+const future = (ageMs: number) =>
+  `snapshot is from the future: updated_at is ${formatMs(-ageMs)} ahead of this host's clock (more than ${formatMs(MAX_FUTURE_SKEW_MS)} of skew)`
+
 /**
  * A snapshot written by the Python original says less: no supervisor, secrets or host, and it is
  * rewritten only on changes, so its age proves nothing unless `--max-age` asks. Ready iff its process
@@ -168,6 +177,7 @@ const probeLegacy = (snapshot: RuntimeHealthSnapshot, options: ProbeOptions): He
   const maxAgeMs = options.maxAgeMs ?? null
   const reasons: Array<string> = []
   if (maxAgeMs !== null && ageMs > maxAgeMs) reasons.push(stale(ageMs, maxAgeMs))
+  if (-ageMs > MAX_FUTURE_SKEW_MS) reasons.push(future(ageMs))
   const pid = snapshot.orchestratorPid
   let alive: boolean | null = null
   if (pid === null) reasons.push("the original's snapshot names no process (orchestrator_pid is null)")

@@ -105,7 +105,10 @@ export class InstanceListing extends Schema.Class<InstanceListing>("InstanceList
   appliedSeq: snake(Schema.Number, "applied_seq"),
   /** Its non-zero in-flight counts, per key. */
   inflight: Schema.Array(InflightCount),
-  inflightTotal: snake(Schema.Number, "inflight_total")
+  inflightTotal: snake(Schema.Number, "inflight_total"),
+  /** A final report: when it stopped (null while it runs) and what it interrupted at shutdown, per key. */
+  stoppedAt: Schema.optionalWith(Schema.NullOr(Schema.DateTimeUtc), { default: () => null }).pipe(Schema.fromKey("stopped_at")),
+  interrupted: Schema.optionalWith(Schema.Array(InflightCount), { default: () => [] })
 }) {}
 
 /** `oneiric activity --instances --json` */

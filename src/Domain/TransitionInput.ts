@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { Note } from "./Activity.js"
+import { Note, UNPRINTABLE } from "./Activity.js"
 import type { RequestAction, Source } from "./Activity.js"
 import { ActivityKey, CONTROL_CHARACTERS } from "./ActivityKey.js"
 import { DomainFromInput } from "./Domain.js"
@@ -40,11 +40,11 @@ export const decodeField = <A, I>(schema: Schema.Schema<A, I>, name: string) => 
 
 export const MAX_ACTOR_LENGTH = 256
 
-/** Who is acting: 1 to 256 characters (surrounding spaces dropped), no control characters. */
+/** Who is acting: 1 to 256 characters (surrounding spaces dropped), nothing a note may not contain (control characters, bidi overrides). */
 export const actor = (value: string, name: string): Effect.Effect<string, InvalidInput> => {
   const trimmed = value.trim()
-  return trimmed.length === 0 || trimmed.length > MAX_ACTOR_LENGTH || CONTROL_CHARACTERS.test(trimmed)
-    ? Effect.fail(new InvalidInput({ message: `invalid ${name}: expected 1 to ${MAX_ACTOR_LENGTH} characters without control characters` }))
+  return trimmed.length === 0 || trimmed.length > MAX_ACTOR_LENGTH || CONTROL_CHARACTERS.test(trimmed) || UNPRINTABLE.test(trimmed)
+    ? Effect.fail(new InvalidInput({ message: `invalid ${name}: expected 1 to ${MAX_ACTOR_LENGTH} characters without control characters or bidirectional overrides` }))
     : Effect.succeed(trimmed)
 }
 

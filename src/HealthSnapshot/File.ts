@@ -4,8 +4,7 @@
  */
 import * as Effect from "effect/Effect"
 import * as Ref from "effect/Ref"
-import * as fsp from "node:fs/promises"
-import * as path from "node:path"
+import { modesOf, writeAtomically } from "../Internal/Files.js"
 import { errorMessage } from "../Domain/Errors.js"
 import { HealthWriteFailed, snapshotJson } from "../Domain/Health.js"
 import type { RuntimeHealthSnapshot, SnapshotRead } from "../Domain/Health.js"
@@ -18,56 +17,24 @@ export interface SnapshotSink {
   readonly read: Effect.Effect<SnapshotRead>
 }
 
-let tempCounter = 0
-
 /**
- * Temp file in the same directory (so the rename cannot cross filesystems), fsync, rename over the
- * target, fsync the directory: a reader sees the old snapshot or the new one, never half of one,
- * even after a power cut. A failed write removes its temp file and leaves the old snapshot alone.
+ * Temp file in the same directory, created exclusively under a random name without following a symlink, with
+ * `mode` (default 0600) whatever the umask; fsync, rename over the target, fsync the directory: a reader sees
+ * the old snapshot or the new one, never half of one, even after a power cut. A failed write removes its temp
+ * file and leaves the old snapshot alone. The directory must exist (`HealthSnapshot.layerFile` prepares it).
  */
-export const writeFileAtomic = (file: string, text: string): Effect.Effect<void, HealthWriteFailed> =>
+export const writeFileAtomic = (file: string, text: string, mode: number = modesOf("owner").file): Effect.Effect<void, HealthWriteFailed> =>
   Effect.tryPromise({
-    try: async () => {
-      const dir = path.dirname(file)
-      await fsp.mkdir(dir, { recursive: true })
-      const temp = path.join(dir, `.${path.basename(file)}.${process.pid}.${++tempCounter}.tmp`)
-      try {
-        const handle = await fsp.open(temp, "w", 0o644)
-        try {
-          await handle.writeFile(text, "utf8")
-          await handle.sync()
-        } finally {
-          await handle.close()
-        }
-        await fsp.rename(temp, file)
-      } catch (error) {
-        await fsp.rm(temp, { force: true }).catch(() => undefined)
-        throw error
-      }
-      await syncDirectory(dir)
-    },
+    try: () => writeAtomically(file, text, mode),
     catch: (error) => new HealthWriteFailed({ path: file, message: `cannot write health snapshot at ${file}: ${errorMessage(error)}` })
   }).pipe(
     // Interrupted halfway, the promise would still rename later and could overwrite a newer snapshot.
     Effect.uninterruptible
   )
 
-/** Makes the rename durable; some platforms cannot sync a directory, and the rename is atomic anyway. */
-const syncDirectory = async (dir: string) => {
-  let handle: fsp.FileHandle | undefined
-  try {
-    handle = await fsp.open(dir, "r")
-    await handle.sync()
-  } catch {
-    // Not durable across a power cut on this platform; still atomic.
-  } finally {
-    await handle?.close().catch(() => undefined)
-  }
-}
-
-export const fileSink = (file: string): SnapshotSink => ({
+export const fileSink = (file: string, mode?: number): SnapshotSink => ({
   location: file,
-  write: (snapshot) => Effect.suspend(() => writeFileAtomic(file, snapshotJson(snapshot))),
+  write: (snapshot) => Effect.suspend(() => writeFileAtomic(file, snapshotJson(snapshot), mode)),
   read: readSnapshotFile(file)
 })
 

@@ -172,7 +172,7 @@ export const makeSupervisor = Effect.gen(function*() {
 
   const recordSuccess = (ms: number) => Effect.suspend(() => {
     const recovered = !healthy
-    const down = link.succeeded(ms)
+    const down = link.succeeded(ms, problems.storeCount > 0)
     healthy = true
     failures = 0
     lastError = null
@@ -328,6 +328,9 @@ export const makeSupervisor = Effect.gen(function*() {
     reportHealth: (source, problem, cause) =>
       Effect.suspend(() => {
         const had = problems.set(source, problem, cause)
+        // The store is down from the first part of the process that finds it so, whichever that is.
+        if (problem !== null && cause === "store") link.failed(clock.unsafeCurrentTimeMillis())
+        else if (problems.storeCount === 0 && healthy) link.recovered()
         if (problem !== null && !had) return Effect.logWarning(`Supervisor.health: ${source} failing`).pipe(Effect.annotateLogs({ error: problem }))
         if (problem === null && had) return Effect.logInfo(`Supervisor.health: ${source} recovered`)
         return Effect.void

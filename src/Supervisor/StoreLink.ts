@@ -54,12 +54,21 @@ export class StoreLinkState {
     this.downSince ??= at
   }
 
-  /** A look succeeded, taking `ms`; returns since when the store had been failing (null: it had not). */
-  succeeded(ms: number): number | null {
+  /**
+   * A look succeeded, taking `ms`; returns since when the store had been failing (null: it had not).
+   * While another part of the process still fails on the store (`stillFailing`), it stays down.
+   */
+  succeeded(ms: number, stillFailing = false): number | null {
+    this.lastSyncMs = ms
+    if (stillFailing) return null
     const down = this.downSince
     this.downSince = null
-    this.lastSyncMs = ms
     return down
+  }
+
+  /** Every problem with the store has cleared. */
+  recovered(): void {
+    this.downSince = null
   }
 
   replaced(record: StoreReplaced): void {

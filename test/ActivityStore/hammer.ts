@@ -32,7 +32,7 @@ export const hammer = (store: string, actor: string, seed: number, count: number
     child.on("close", (code) =>
       resume(code === 0 ? Effect.succeed(JSON.parse(out.slice("ready\n".length))) : Effect.fail(new Error(`${actor} exited ${code}: ${err}`))))
   })
-  return { ready, done, go: Effect.sync(() => child.stdin.end("go\n")) }
+  return { ready, done, go: Effect.sync(() => child.stdin.end("go\n")), kill: (signal: NodeJS.Signals) => child.kill(signal) }
 }
 
 /** Runs `writers` processes together on `store` and returns each one's operations, by actor. */

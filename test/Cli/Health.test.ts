@@ -84,6 +84,39 @@ describe("oneiric health --probe", () => {
       expect(report.ageMs).toBeGreaterThanOrEqual(60_000)
     }))
 
+  it.live("a snapshot from the future: more than 5 s ahead is not fresh (a year ahead with a live pid is exit 3); a little skew is tolerated", () =>
+    Effect.gen(function*() {
+      const later = (seconds: number) => DateTime.formatIso(DateTime.add(DateTime.unsafeNow(), { seconds }))
+      const year = yield* snapshotFile((s) => ({ ...s, updated_at: later(365 * 24 * 3600) }))
+      const result = yield* probe(year, "--json")
+      expect(result.code).toBe(3)
+      expect(result.stderr).toMatch(/^oneiric: not ready: snapshot is from the future: updated_at is \S+ (ms|s|min|h|d) ahead of this host's clock \(more than 5 s of skew\)$/)
+      const report = Schema.decodeUnknownSync(HealthReport)(JSON.parse(result.stdout))
+      expect(report).toMatchObject({ ready: false, pidAlive: true })
+      expect(report.ageMs).toBeLessThan(-364 * 24 * 3600 * 1000)
+      // Even a --max-age that would take anything cannot make it fresh.
+      expect((yield* probe(year, "--max-age", "99999h"))).toMatchObject({ code: 3, stderr: expect.stringMatching(/from the future/) })
+      const minute = yield* snapshotFile((s) => ({ ...s, updated_at: later(60) }))
+      expect((yield* probe(minute)).stderr).toMatch(/snapshot is from the future/)
+      // Within the skew (two hosts' clocks a second apart): fresh.
+      expect((yield* probe(yield* snapshotFile((s) => ({ ...s, updated_at: later(1) }))))).toMatchObject({ code: 0, stderr: "" })
+    }))
+
+  it.live("a corrupt snapshot with NUL bytes and control characters: the reason stays one escaped line", () =>
+    Effect.gen(function*() {
+      const file = path.join(tempDir(), "runtime_health.json")
+      fs.writeFileSync(file, "{\"watchers_running\": \u0000\u0000\u001b[2J\nfalse\r")
+      const result = yield* probe(file, "--json")
+      expect(result.code).toBe(3)
+      expect(result.stderr.split("\n")).toHaveLength(1)
+      expect(result.stderr).toMatch(/^oneiric: not ready: health snapshot at \S+ is not valid JSON: /)
+      expect(result.stderr).not.toMatch(/[\u0000-\u001f\u007f]/)
+      // The JSON report carries the reason as a string: valid JSON, one document.
+      expect(JSON.parse(result.stdout)).toMatchObject({ ready: false })
+      const plain = yield* run("health", "--health-path", file)
+      expect(plain.stdout).not.toMatch(/[\u0000\u0007-\u0009\u000b-\u001f\u007f]/)
+    }))
+
   it.live("a corrupt, a foreign and a missing file: exit 3, never a crash", () =>
     Effect.gen(function*() {
       const dir = tempDir()

@@ -2,6 +2,7 @@
  * `oneiric run` as a real process (the bundled bin): readiness, drain, SIGTERM, the final snapshot,
  * the exit codes, and a snapshot that is never torn. Needs the build (`npm test` builds first).
  */
+import Database from "better-sqlite3"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { afterEach, describe, expect, it } from "vitest"
@@ -73,12 +74,23 @@ describe("oneiric run", () => {
 
   it("work still running when the budget is spent is interrupted: exit 1", async () => {
     const cache = tempDir()
-    const run = await startRun(cache, ["--demo"], { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "50ms" })
-    await eventually(async () => /demo: started/.test(run.log()), 5_000)
-    await new Promise((r) => setTimeout(r, 1_200)) // the demo's 1.5 s task is in flight now
+    // Workflows paused, so the only task-domain work is the demo's report (0.75–2.25 s): once /metrics shows it in
+    // flight it has at least ~0.7 s to go, far beyond the 50 ms budget — seen, not guessed from a sleep.
+    expect(oneiric(cache, "pause", "--domain", "workflow", "--key", "*").code).toBe(0)
+    // The snapshot on tmpfs: its fsync at the start of the shutdown cannot take long enough for the report to end.
+    const shm = fs.existsSync("/dev/shm") ? fs.mkdtempSync("/dev/shm/oneiric-test-") : tempDir()
+    const run = await startRun(cache, ["--demo", "--health-path", path.join(shm, "runtime_health.json")], { ONEIRIC_RUNTIME__SHUTDOWN_TIMEOUT: "50ms" })
+    await eventually(async () => /oneiric_inflight\{domain="task"\} [1-9]/.test((await get(`${run.base}/metrics`)).body), 15_000)
     run.child.kill("SIGTERM")
     expect(await run.exited).toBe(1)
     expect(run.log()).toMatch(/shutdown budget spent/)
+    expect(run.log()).toMatch(/Instances\.stop: work was interrupted at shutdown.*task\/demo\.report=1/)
+    // Its final report stays in the store (what `drain --wait` reads: see test/reliability/Shutdown.test.ts).
+    const db = new Database(path.join(cache, "domain_activity.sqlite"), { readonly: true })
+    const row = db.prepare("SELECT inflight FROM oneiric_instances WHERE pid = ?").get(run.child.pid) as { inflight: string }
+    db.close()
+    expect(JSON.parse(row.inflight)).toMatchObject({ stopped_at: expect.any(Number), interrupted: expect.arrayContaining([{ domain: "task", key: "demo.report", count: 1 }]) })
+    fs.rmSync(shm, { recursive: true, force: true })
   }, 30_000)
 
   it("the snapshot is never torn: a reader polling it while the writer is SIGKILLed always parses it", async () => {
