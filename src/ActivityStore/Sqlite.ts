@@ -131,6 +131,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
         }),
       get: (domain, key) => Effect.suspend(() => store().get(domain, key)),
       list: (filter) => Effect.suspend(() => store().list(filter)),
+      listing: (filter, now) => Effect.suspend(() => store().listing?.(filter, now) ?? Effect.succeed(null)),
       keys: (domain, length) => Effect.suspend(() => store().keys(domain, length)),
       transition: (request) => Effect.suspend(() => store().transition(request)),
       preview: (request) => Effect.suspend(() => store().preview(request)),
