@@ -45,7 +45,8 @@ export const buildListing = (store: string, stored: StoredListing, instances: Re
         : note !== null
         ? "note-only"
         : "accepting"
-      listed[i] = { domain, key, state, paused: paused !== 0, draining: draining !== 0, note, updatedAt, updatedBy, source, expiresAt, inflight }
+      // As Rows.toEntry reads a time (a REAL or TEXT column holds a number too).
+      listed[i] = { domain, key, state, paused: paused !== 0, draining: draining !== 0, note, updatedAt: updatedAt === null ? null : Number(updatedAt), updatedBy, source, expiresAt, inflight }
     }
     return listed
   }

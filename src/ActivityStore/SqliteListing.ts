@@ -18,11 +18,14 @@ const time = (column: string) => `(typeof(${column}) = 'null' OR (typeof(${colum
 const text = (column: string) => `typeof(${column}) IN ('text', 'null')`
 /**
  * A row this listing reads as it is (any other makes the whole listing go through `list` and its checks):
- * integer flags and times (so SQL counts what the reader derives), text columns, ASCII keys (so SQLite's
- * byte order is the order of JavaScript strings, and lengths are UTF-16 lengths).
+ * integer flags and expiry, so that SQL counts the states the reader derives, and ASCII keys, so that
+ * SQLite's byte order is the order of JavaScript strings. A table (`widths`) also needs text columns, plain
+ * ASCII lengths (UTF-16 lengths) and times of 20 characters.
  */
 const REGULAR = `typeof(key) = 'text' AND ${ascii("key")} AND typeof(paused) = 'integer' AND typeof(draining) = 'integer'
-  AND ${text("note")} AND ${text("updated_by")} AND ${text("source")} AND ${time("updated_at")} AND ${time("expires_at")}`
+  AND typeof(expires_at) IN ('integer', 'null')`
+const REGULAR_TABLE = `${REGULAR} AND ${text("note")} AND ${text("updated_by")} AND ${text("source")} AND ${time("updated_at")}
+  AND ${time("expires_at")}`
 /** Rules.listedState as a code: 0 accepting (expired rows too), 1 paused, 2 draining, 3 note-only. */
 const STATE = `CASE WHEN expires_at IS NOT NULL AND expires_at <= @now THEN 0 WHEN paused <> 0 THEN 1 WHEN draining <> 0 THEN 2
   WHEN note IS NOT NULL THEN 3 ELSE 0 END`
@@ -37,7 +40,7 @@ const stats = (widths: boolean) => `SELECT domain, count(*) AS entries, sum(s = 
   min(${BY} IS NULL OR ${ascii(BY)}) AS by_ascii, max(updated_at IS NOT NULL) AS any_updated_at`
     : ""
 }
-FROM (SELECT *, ${STATE} AS s, (${REGULAR}) AS regular ${WHERE})
+FROM (SELECT *, ${STATE} AS s, (${widths ? REGULAR_TABLE : REGULAR}) AS regular ${WHERE})
 GROUP BY domain ORDER BY domain`
 
 const STATS = [stats(false), stats(true)]

@@ -36,9 +36,10 @@ export const printListingJson = (listing: ReportListing) =>
     }
     const add = (row: ListedRow) => {
       if (at < 0 || row.domain !== listing.domains[at]!.domain) {
+        // The envelope up to this domain's entries: the start, or what `close` printed after the last domain's.
         close()
         at++
-        out.line(`${parts[at]!}\n      "entries": [`)
+        out.line(at === 0 ? `${parts[0]!}\n      "entries": [` : `      "entries": [`)
       } else {
         out.line(`${pending!},`)
       }

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 
 /** About this many characters per write: a large document goes out in pieces, never as one 30 MB string. */
-export const PIECE = 1 << 16
+export const PIECE = 1 << 18
 
 /**
  * `text` printed as `Console.log(text)` prints it, in pieces of whole lines of about `PIECE` characters
