@@ -325,6 +325,44 @@ const SCRIPTS = [
     ]
   },
   {
+    name: "activity-read",
+    file: "activity-read.mjs",
+    limit: [90, 300],
+    figures: (j) => {
+      if (j.skipped) return [figure({ id: "activity.read", name: "activity at 100,000 keys", unit: "ms", median: null, verdict: "skipped", note: j.skipped })]
+      const keys = n0(j.keys)
+      return [
+        figure({
+          id: "activity.json",
+          name: `activity --json, ${keys} keys [python3 sqlite3 + json.dumps]`,
+          description: "the bundled CLI, process start to exit, stdout to /dev/null, vs a python3 process doing what the original's store does (one SELECT of every row through the sqlite3 module into dicts, then json.dumps) on the same file, interleaved",
+          unit: "ms",
+          n: j.json.n,
+          median: j.json.p50,
+          p99: j.json.p99,
+          baseline: j.python.p50,
+          target: `<= ${j.target_ratio}x python`,
+          verdict: j.json_verdict,
+          bytes: j.json.bytes,
+          baseline_bytes: j.python.bytes
+        }),
+        figure({
+          id: "activity.text",
+          name: `activity (text), ${keys} keys [activity --json]`,
+          description: "the text table, same runs, vs activity --json (the issue: no slower than --json)",
+          unit: "ms",
+          n: j.text.n,
+          median: j.text.p50,
+          p99: j.text.p99,
+          baseline: j.json.p50,
+          target: `<= ${j.target_ratio}x --json`,
+          verdict: j.text_verdict,
+          vs_python: j.text_vs_python
+        })
+      ]
+    }
+  },
+  {
     name: "pg-transitions",
     file: "pg-transitions.mjs",
     limit: [150, 400],

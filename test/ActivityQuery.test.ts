@@ -43,6 +43,8 @@ const TIMES = [null, 0, -1, 1_796_150_333_847, 1, 253_402_300_799_999, -62_167_2
 
 describe("the listing encoder compiled from ActivityListing's Schema", () => {
   it("prints every field as Schema.encode + JSON.stringify(…, null, 2) does, at any depth", () => {
+    // One encoder for the whole sequence too: it keeps what follows the key from one call to the next.
+    const shared = listingEncoder(4)
     for (let i = 0; i < 400; i++) {
       const pick = <A>(values: ReadonlyArray<A>, salt: number) => values[(i * 7 + salt * 13 + Math.floor(i / values.length)) % values.length]!
       const time = pick(TIMES, 1)
@@ -61,7 +63,13 @@ describe("the listing encoder compiled from ActivityListing's Schema", () => {
       })
       const encoded = JSON.stringify(Schema.encodeSync(ActivityListing)(listing), null, 2)
       expect(listingEncoder(0)(listingFields(listing))).toBe(encoded)
-      expect(listingEncoder(4)(listingFields(listing))).toBe(encoded.split("\n").map((line) => `        ${line}`).join("\n"))
+      const indented = encoded.split("\n").map((line) => `        ${line}`).join("\n")
+      expect(listingEncoder(4)(listingFields(listing))).toBe(indented)
+      expect(shared(listingFields(listing))).toBe(indented)
+      // The same fields under another key, then the same again.
+      const other = ActivityListing.make({ ...listing, key: `n${listing.key.slice(1)}` as ActivityKey })
+      expect(shared(listingFields(other))).toBe(JSON.stringify(Schema.encodeSync(ActivityListing)(other), null, 2).split("\n").map((line) => `        ${line}`).join("\n"))
+      expect(shared(listingFields(listing))).toBe(indented)
     }
   })
 })

@@ -5,11 +5,11 @@
  */
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { listingEncoder } from "../Domain/Encoder.js"
+import { listingEncoderSplit } from "../Domain/Encoder.js"
 import type { ListedRow, ReportListing } from "../Domain/Query.js"
 import { ActivityReport } from "../Domain/Report.js"
 import type { DomainListingStats } from "../Domain/Store.js"
-import { makeLineWriter } from "./Output.js"
+import { makeByteWriter, makeLineWriter } from "./Output.js"
 import { cell, tableLine } from "./Table.js"
 
 /** Rows read per step. */
@@ -24,26 +24,42 @@ export const printListingJson = (listing: ReportListing) =>
     const head = JSON.stringify(yield* Effect.orDie(Schema.encode(ActivityReport)(listing.head)), null, 2)
     const parts = head.split(NO_ENTRIES)
     if (parts.length !== listing.domains.length + 1) return yield* Effect.dieMessage("activity: the encoded report does not have one entries list per domain")
-    const out = makeLineWriter()
-    const encode = listingEncoder(4)
-    // The previous entry: it gets its comma once the next one is in the same domain.
-    let pending: string | undefined
+    const out = makeByteWriter()
+    const encode = listingEncoderSplit(4)
+    // What follows an entry's key, encoded once while it stays the same string.
+    let rest = ""
+    let restBytes = Buffer.alloc(0)
+    let first = true
     let at = -1
+    const line = (text: string) => {
+      out.text(text)
+      out.endLine()
+    }
     const close = () => {
-      if (pending !== undefined) out.line(pending)
-      pending = undefined
-      if (at >= 0) out.line(`      ]${parts[at + 1]!}`)
+      if (!first) out.endLine()
+      if (at >= 0) line(`      ]${parts[at + 1]!}`)
     }
     const add = (row: ListedRow) => {
       if (at < 0 || row.domain !== listing.domains[at]!.domain) {
         // The envelope up to this domain's entries: the start, or what `close` printed after the last domain's.
         close()
         at++
-        out.line(at === 0 ? `${parts[0]!}\n      "entries": [` : `      "entries": [`)
-      } else {
-        out.line(`${pending!},`)
+        line(at === 0 ? `${parts[0]!}\n      "entries": [` : `      "entries": [`)
+        first = true
       }
-      pending = encode(row)
+      // The previous entry gets its comma once the next one is in the same domain.
+      if (!first) {
+        out.text(",")
+        out.endLine()
+      }
+      first = false
+      const [head, tail] = encode(row)
+      if (tail !== rest) {
+        rest = tail
+        restBytes = Buffer.from(tail)
+      }
+      out.text(head)
+      out.bytes(restBytes)
     }
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
@@ -51,7 +67,7 @@ export const printListingJson = (listing: ReportListing) =>
       yield* out.drain
       rows = listing.next(BATCH)
     }
-    if (at < 0) out.line(head)
+    if (at < 0) line(head)
     else close()
     yield* out.flush
   })
@@ -102,35 +118,47 @@ export const printListingText = (listing: ReportListing) =>
       }
       return shown
     }
-    const out = makeLineWriter()
+    const out = makeByteWriter()
+    const line = (text: string) => {
+      out.text(text)
+      out.endLine()
+    }
     let at = -1
     let columns: ReadonlyArray<number> = []
     const start = (index: number) => {
       const { domain } = listing.domains[index]!
       const counts = head.domains[domain]!.counts
       // Sections are separated by an empty line.
-      out.line(`${index > 0 ? "\n" : ""}${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
+      line(`${index > 0 ? "\n" : ""}${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
       columns = widths[index]!
-      out.line(tableLine(columns, HEADERS))
+      line(tableLine(columns, HEADERS))
     }
+    let suffix: Buffer | undefined
+    let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
       for (const e of rows) {
-        if (at < 0 || e.domain !== listing.domains[at]!.domain) start(++at)
-        out.line(tableLine(columns, [
-          e.key,
-          e.state,
-          String(e.inflight),
-          cell(e.note),
-          when(e.updatedAt),
-          cell(e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)),
-          when(e.expiresAt)
-        ]))
+        if (at < 0 || e.domain !== listing.domains[at]!.domain) {
+          start(++at)
+          suffix = undefined
+        }
+        const by = e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)
+        // What follows the key is the previous line's while its cells are (a bulk pause: most lines).
+        if (
+          suffix === undefined || e.state !== last.state || e.inflight !== last.inflight || e.note !== last.note ||
+          e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
+        ) {
+          last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
+          suffix = Buffer.from(tableLine(columns.slice(1), [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)]))
+        }
+        out.text(`${e.key.padEnd(columns[0]!)}  `)
+        out.bytes(suffix)
+        out.endLine()
       }
       yield* out.drain
       rows = listing.next(BATCH)
     }
-    out.line(`\ntotal: ${head.totals.paused} paused, ${head.totals.draining} draining, ${head.totals.noteOnly} note-only`)
+    line(`\ntotal: ${head.totals.paused} paused, ${head.totals.draining} draining, ${head.totals.noteOnly} note-only`)
     yield* out.flush
     return true
   })

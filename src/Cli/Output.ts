@@ -43,23 +43,75 @@ export const print = <A, I>(json: boolean, schema: Schema.Schema<A, I>, value: A
  * by row. `line` and `flush` are synchronous; `drain` prints what is due.
  */
 export const makeLineWriter = () => {
-  let pending = ""
+  // Lines collected, then joined: one flat string per piece, not a rope of thousands of concatenations.
+  let lines: Array<string> = []
+  let size = 0
   const due: Array<string> = []
+  const cut = () => {
+    due.push(lines.join("\n"))
+    lines = []
+    size = 0
+  }
+  const print = Effect.suspend(() => Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true }))
   return {
     line: (text: string): void => {
-      pending = pending.length === 0 ? text : `${pending}\n${text}`
-      if (pending.length >= PIECE) {
-        due.push(pending)
-        pending = ""
-      }
+      lines.push(text)
+      size += text.length + 1
+      if (size >= PIECE) cut()
     },
     /** Prints the pieces that are full. */
-    drain: Effect.suspend(() => (due.length === 0 ? Effect.void : Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true }))),
+    drain: Effect.suspend(() => (due.length === 0 ? Effect.void : print)),
     /** Prints everything, the last piece too. */
     flush: Effect.suspend(() => {
-      if (pending.length > 0) due.push(pending)
-      pending = ""
-      return Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true })
+      if (lines.length > 0) cut()
+      return print
+    })
+  }
+}
+
+/**
+ * Collects text as UTF-8 bytes and prints it in pieces of whole lines, as `makeLineWriter` does, for output
+ * of 100,000 lines: a line is copied once into a buffer (a text repeated from line to line, once encoded,
+ * is copied as bytes), instead of being built as a string and flattened. Every `line` ends a line.
+ */
+export const makeByteWriter = (size = 1 << 20) => {
+  let buffer = Buffer.allocUnsafe(size)
+  let at = 0
+  const due: Array<string> = []
+  const cut = () => {
+    // The last newline is the one Console.log adds.
+    if (at > 0) due.push(buffer.toString("utf8", 0, at - 1))
+    at = 0
+  }
+  // Pieces are cut at line ends only: a line longer than the buffer grows it.
+  const room = (bytes: number) => {
+    if (at + bytes <= buffer.length) return
+    const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + bytes))
+    buffer.copy(larger, 0, 0, at)
+    buffer = larger
+  }
+  const print = Effect.suspend(() => Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true }))
+  return {
+    /** `text` (part of a line). */
+    text: (text: string): void => {
+      room(text.length * 3)
+      at += buffer.write(text, at)
+    },
+    /** Bytes already encoded (part of a line). */
+    bytes: (bytes: Buffer): void => {
+      room(bytes.length)
+      at += bytes.copy(buffer, at)
+    },
+    /** Ends the line: a piece may be cut here. */
+    endLine: (): void => {
+      room(1)
+      buffer[at++] = 10
+      if (at >= PIECE) cut()
+    },
+    drain: Effect.suspend(() => (due.length === 0 ? Effect.void : print)),
+    flush: Effect.suspend(() => {
+      cut()
+      return print
     })
   }
 }
