@@ -6,6 +6,7 @@
 //
 // --quick          every script with --quick; the whole run fits in 60 s on a 2-core machine (CI runs this), plus
 //                  about 1.5 min for the two PostgreSQL scripts (pg-*, each skipped without a server: bench/pg-lib.mjs)
+//                  and about 30 s for activity-read (100,000 keys: python3 baseline, activity --json, text, 3 runs each)
 // --strict         exit 1 when any figure FAILs or a script errors (default: exit 0 always: reporting, not gating)
 // --only a,b       only these scripts (e.g. drain,health-writer); for development: bench/results.json is not written
 // --quick-scale S  BENCH_QUICK_SCALE for the scripts in --quick mode (default 0.4): scales their repetition counts

@@ -53,12 +53,12 @@ export const printListingJson = (listing: ReportListing) =>
         out.endLine()
       }
       first = false
-      const [head, tail] = encode(row)
+      const [start, tail] = encode(row)
       if (tail !== rest) {
         rest = tail
         restBytes = Buffer.from(tail)
       }
-      out.text(head)
+      out.text(start)
       out.bytes(restBytes)
     }
     let rows = listing.next(BATCH)
