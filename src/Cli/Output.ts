@@ -115,3 +115,50 @@ export const makeByteWriter = (size = 1 << 20) => {
     })
   }
 }
+
+/**
+ * Collects lines as UTF-8 bytes and keeps them, in pieces of about `PIECE` bytes of whole lines, until they
+ * are printed (`printPieces`): output that cannot be printed before its end is known (a count printed before
+ * the rows counted) without holding it as strings.
+ */
+export const makeByteCollector = () => {
+  let buffer = Buffer.allocUnsafe(PIECE * 2)
+  let at = 0
+  let pieces: Array<Buffer> = []
+  const room = (bytes: number) => {
+    if (at + bytes <= buffer.length) return
+    const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + bytes))
+    buffer.copy(larger, 0, 0, at)
+    buffer = larger
+  }
+  const cut = () => {
+    if (at > 0) pieces.push(Buffer.from(buffer.subarray(0, at)))
+    at = 0
+  }
+  return {
+    text: (text: string): void => {
+      room(text.length * 3)
+      at += buffer.write(text, at)
+    },
+    bytes: (bytes: Buffer): void => {
+      room(bytes.length)
+      at += bytes.copy(buffer, at)
+    },
+    endLine: (): void => {
+      room(1)
+      buffer[at++] = 10
+      if (at >= PIECE) cut()
+    },
+    /** The pieces so far (each ends with a line's newline); the collector starts again empty. */
+    take: (): ReadonlyArray<Buffer> => {
+      cut()
+      const taken = pieces
+      pieces = []
+      return taken
+    }
+  }
+}
+
+/** Prints collected pieces, each as one `Console.log` (whose newline is each piece's last). */
+export const printPieces = (pieces: ReadonlyArray<Buffer>): Effect.Effect<void> =>
+  Effect.forEach(pieces, (piece) => Console.log(piece.toString("utf8", 0, piece.length - 1)), { discard: true })
