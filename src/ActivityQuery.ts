@@ -30,7 +30,7 @@ const make = Effect.map(ActivityStore, (store): ActivityQueryService => ({
       if (store.listing === undefined || query.state !== undefined || query.key !== undefined) return null
       const now = yield* DateTime.now
       const instances = yield* store.instances
-      const stored = yield* store.listing({ domain: query.domain, stats: options.stats }, DateTime.toEpochMillis(now))
+      const stored = yield* store.listing({ domain: query.domain, widths: options.widths }, DateTime.toEpochMillis(now))
       return stored === null ? null : buildListing(store.describe, stored, instances, now)
     }),
   instances: Effect.gen(function*() {

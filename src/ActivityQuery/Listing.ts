@@ -9,7 +9,7 @@ import type { ListingFields } from "../Domain/Encoder.js"
 import { inflightOf } from "../Domain/Inflight.js"
 import { isLive } from "../Domain/Instance.js"
 import type { InstanceReport } from "../Domain/Instance.js"
-import type { DomainCounts, ListedRow, ReportListing } from "../Domain/Query.js"
+import type { ListedRow, ReportListing } from "../Domain/Query.js"
 import { ActivityReport, DomainActivity, StateCounts } from "../Domain/Report.js"
 import type { StoredListing } from "../Domain/Store.js"
 
@@ -17,18 +17,15 @@ export const buildListing = (store: string, stored: StoredListing, instances: Re
   // Which instances are live is the same for every row: decide it once; most rows have nothing in flight.
   const live = instances.filter((r) => isLive(r, now) && r.inflight.length > 0)
   const busy = new Set<Domain>(live.flatMap((r) => r.inflight.map((c) => c.domain)))
-  const envelope = (counted: ReadonlyArray<DomainCounts>): ActivityReport => {
-    const domains: Record<string, DomainActivity> = {}
-    const totals = { paused: 0, draining: 0, noteOnly: 0, entries: 0 }
-    for (const d of counted) {
-      // An expired row lists as accepting; `draining` counts draining and drained rows alike.
-      domains[d.domain] = new DomainActivity({ counts: new StateCounts({ paused: d.paused, draining: d.draining, noteOnly: d.noteOnly }), entries: [] })
-      totals.paused += d.paused
-      totals.draining += d.draining
-      totals.noteOnly += d.noteOnly
-      totals.entries += d.entries
-    }
-    return new ActivityReport({ store, domains, totals })
+  const domains: Record<string, DomainActivity> = {}
+  const totals = { paused: 0, draining: 0, noteOnly: 0, entries: 0 }
+  for (const d of stored.domains) {
+    // An expired row lists as accepting; `draining` counts draining and drained rows alike.
+    domains[d.domain] = new DomainActivity({ counts: new StateCounts({ paused: d.paused, draining: d.draining, noteOnly: d.noteOnly }), entries: [] })
+    totals.paused += d.paused
+    totals.draining += d.draining
+    totals.noteOnly += d.noteOnly
+    totals.entries += d.entries
   }
   const nowMs = DateTime.toEpochMillis(now)
   const next = (max: number): ReadonlyArray<ListedRow> | undefined => {
@@ -36,25 +33,22 @@ export const buildListing = (store: string, stored: StoredListing, instances: Re
     if (rows === undefined) return undefined
     const listed = new Array<ListedRow>(rows.length)
     for (let i = 0; i < rows.length; i++) {
-      // As Rows.toEntry reads a row (without the store's statistics, its columns may hold any type).
-      const [domain, key, pausedColumn, drainingColumn, note, updatedAt, updatedBy, source, expiresColumn] = rows[i]!
-      const paused = Boolean(Number(pausedColumn))
-      const draining = Boolean(Number(drainingColumn))
-      const expiresAt = expiresColumn === null ? null : Number(expiresColumn)
+      const [domain, key, paused, draining, note, updatedAt, updatedBy, source, expiresAt] = rows[i]!
       const inflight = busy.has(domain) ? live.reduce((n, r) => n + inflightOf(r, domain, key), 0) : 0
       // Rules.listedState over the stored columns.
       const state: ListingFields["state"] = expiresAt !== null && expiresAt <= nowMs
         ? "accepting"
-        : paused
+        : paused !== 0
         ? "paused"
-        : draining
+        : draining !== 0
         ? (inflight === 0 ? "drained" : "draining")
         : note !== null
         ? "note-only"
         : "accepting"
-      listed[i] = { domain, key, state, paused, draining, note, updatedAt: updatedAt === null ? null : Number(updatedAt), updatedBy, source, expiresAt, inflight }
+      // As Rows.toEntry reads a time (a REAL or TEXT column holds a number too).
+      listed[i] = { domain, key, state, paused: paused !== 0, draining: draining !== 0, note, updatedAt: updatedAt === null ? null : Number(updatedAt), updatedBy, source, expiresAt, inflight }
     }
     return listed
   }
-  return { store, head: stored.domains === null ? null : envelope(stored.domains), domains: stored.domains, envelope, busy, next }
+  return { head: new ActivityReport({ store, domains, totals }), domains: stored.domains, busy, next }
 }

@@ -1,7 +1,7 @@
 /**
  * The listing read of the SQLite store (`activity` at 100,000 keys): one read transaction on the native
- * connection, for a table first a `GROUP BY domain` for the counts and column widths, then the rows as raw
- * arrays, sorted by the primary key. No entry, no Schema, no @effect/sql row transform per row.
+ * connection, a `GROUP BY domain` for the counts and column widths, then the rows as raw arrays, sorted by
+ * the primary key. No entry, no Schema, no @effect/sql row transform per row.
  */
 import type Database from "better-sqlite3"
 import { Domains } from "../Domain/Domain.js"
@@ -17,26 +17,33 @@ const ascii = (column: string) => `length(CAST(${column} AS BLOB)) = length(${co
 const time = (column: string) => `(typeof(${column}) = 'null' OR (typeof(${column}) = 'integer' AND ${column} BETWEEN ${MIN_TIME} AND ${MAX_TIME}))`
 const text = (column: string) => `typeof(${column}) IN ('text', 'null')`
 /**
- * A row the statistics describe as it is (any other makes the whole listing go through `list` and its
- * checks): integer flags and expiry, so that SQL counts the states the reader derives; ASCII keys, so that
- * SQLite's byte order is the order of JavaScript strings and lengths are UTF-16 lengths; text columns and
- * times of 20 characters, for the widths.
+ * A row this listing reads as it is (any other makes the whole listing go through `list` and its checks):
+ * integer flags and expiry, so that SQL counts the states the reader derives, and ASCII keys, so that
+ * SQLite's byte order is the order of JavaScript strings. A table (`widths`) also needs text columns, plain
+ * ASCII lengths (UTF-16 lengths) and times of 20 characters.
  */
 const REGULAR = `typeof(key) = 'text' AND ${ascii("key")} AND typeof(paused) = 'integer' AND typeof(draining) = 'integer'
-  AND ${text("note")} AND ${text("updated_by")} AND ${text("source")} AND ${time("updated_at")} AND ${time("expires_at")}`
+  AND typeof(expires_at) IN ('integer', 'null')`
+const REGULAR_TABLE = `${REGULAR} AND ${text("note")} AND ${text("updated_by")} AND ${text("source")} AND ${time("updated_at")}
+  AND ${time("expires_at")}`
 /** Rules.listedState as a code: 0 accepting (expired rows too), 1 paused, 2 draining, 3 note-only. */
 const STATE = `CASE WHEN expires_at IS NOT NULL AND expires_at <= @now THEN 0 WHEN paused <> 0 THEN 1 WHEN draining <> 0 THEN 2
   WHEN note IS NOT NULL THEN 3 ELSE 0 END`
 const BY = "COALESCE(updated_by, CASE WHEN source = 'legacy' THEN '(original)' END)"
 
-/** Per domain: the counts of each state, whether every row is regular, and the column widths of a table. */
-const STATS = `SELECT domain, count(*) AS entries, sum(s = 1) AS paused, sum(s = 2) AS draining,
-  sum(s = 3) AS note_only, sum(s = 0) AS accepting, min(regular) AS regular,
-  max(length(key)) AS key_length, max(length(note)) AS note_length,
+/** Per domain: the counts of each state and whether every row is regular; with `widths`, the column widths too. */
+const stats = (widths: boolean) => `SELECT domain, count(*) AS entries, sum(s = 1) AS paused, sum(s = 2) AS draining,
+  sum(s = 3) AS note_only, sum(s = 0) AS accepting, min(regular) AS regular${
+  widths
+    ? `, max(length(key)) AS key_length, max(length(note)) AS note_length,
   min(note IS NULL OR ${ascii("note")}) AS note_ascii, max(length(${BY})) AS by_length,
-  min(${BY} IS NULL OR ${ascii(BY)}) AS by_ascii, max(updated_at IS NOT NULL) AS any_updated_at
-FROM (SELECT *, ${STATE} AS s, (${REGULAR}) AS regular ${WHERE})
+  min(${BY} IS NULL OR ${ascii(BY)}) AS by_ascii, max(updated_at IS NOT NULL) AS any_updated_at`
+    : ""
+}
+FROM (SELECT *, ${STATE} AS s, (${widths ? REGULAR_TABLE : REGULAR}) AS regular ${WHERE})
 GROUP BY domain ORDER BY domain`
+
+const STATS = [stats(false), stats(true)]
 
 export const ROWS = `SELECT domain, key, paused, draining, note, updated_at, updated_by, source, expires_at ${WHERE}
 ORDER BY domain, key`
@@ -49,12 +56,12 @@ interface StatsRow {
   readonly note_only: number
   readonly accepting: number
   readonly regular: number
-  readonly key_length: number
-  readonly note_length: number | null
-  readonly note_ascii: number
-  readonly by_length: number | null
-  readonly by_ascii: number
-  readonly any_updated_at: number
+  readonly key_length?: number
+  readonly note_length?: number | null
+  readonly note_ascii?: number
+  readonly by_length?: number | null
+  readonly by_ascii?: number
+  readonly any_updated_at?: number
 }
 
 const toStats = (row: StatsRow): DomainListingStats => ({
@@ -64,7 +71,7 @@ const toStats = (row: StatsRow): DomainListingStats => ({
   draining: row.draining,
   noteOnly: row.note_only,
   accepting: row.accepting,
-  widths: {
+  widths: row.key_length === undefined ? null : {
     key: row.key_length,
     note: row.note_ascii === 1 ? row.note_length ?? 0 : null,
     updatedBy: row.by_ascii === 1 ? row.by_length ?? 0 : null,
@@ -81,12 +88,11 @@ export const makeListing = (db: Database.Database) => {
     return statement
   }
   /**
-   * Opens the snapshot and, `withStats`, reads the statistics: `null` (snapshot closed again) when a row is
-   * irregular for them.
+   * Opens the snapshot and reads the statistics: `null` (snapshot closed again) when a row is irregular.
    * `close` ends the snapshot; it must be called once the rows are read (or abandoned).
    */
-  const open = (domain: string | undefined, now: number, withStats: boolean): { readonly listing: StoredListing | null; readonly close: () => void } => {
-    const stats = withStats ? prepared(STATS, false) : undefined
+  const open = (domain: string | undefined, now: number, widths: boolean): { readonly listing: StoredListing | null; readonly close: () => void } => {
+    const stats = prepared(STATS[widths ? 1 : 0]!, false)
     const rows = prepared(ROWS, true)
     db.exec("BEGIN")
     let iterator: IterableIterator<unknown> | undefined
@@ -97,8 +103,8 @@ export const makeListing = (db: Database.Database) => {
     }
     try {
       const params = { domain: domain ?? null, now }
-      const domains = stats === undefined ? null : (stats.all(params) as ReadonlyArray<StatsRow>)
-      if (domains !== null && domains.some((d) => d.regular !== 1)) {
+      const domains = (stats.all(params) as ReadonlyArray<StatsRow>)
+      if (domains.some((d) => d.regular !== 1)) {
         close()
         return { listing: null, close: () => {} }
       }
@@ -116,7 +122,7 @@ export const makeListing = (db: Database.Database) => {
         }
         return batch.length === 0 ? undefined : batch
       }
-      return { listing: { domains: domains === null ? null : domains.map(toStats), next }, close }
+      return { listing: { domains: domains.map(toStats), next }, close }
     } catch (error) {
       close()
       throw error

@@ -66,11 +66,11 @@ export const activityCommand = Command.make("activity", options, (args) =>
           return yield* print(args.json, HistoryReport, report, describeHistory)
         }
         // Every row (no --state, no --key): streamed from the store's listing read, as the whole report prints.
-        const streamed = yield* Effect.scoped(Effect.flatMap(query.listing({ domain, state, key }, { stats: !args.json }), (listing) =>
+        const streamed = yield* Effect.scoped(Effect.flatMap(query.listing({ domain, state, key }, { widths: !args.json }), (listing) =>
           listing === null
             ? Effect.succeed(false)
             : args.json
-            ? printListingJson(listing)
+            ? Effect.as(printListingJson(listing), true)
             : printListingText(listing)))
         if (streamed) return
         const report = yield* query.report({ domain, state, key })

@@ -3,15 +3,13 @@
  * `ActivityReport` (JSON: the envelope encoded by its Schema, each entry by the encoder compiled from
  * `ActivityListing`'s Schema; text: the same table), written in pieces as the rows are read.
  */
-import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { listingEncoderSplit } from "../Domain/Encoder.js"
-import type { Domain } from "../Domain/Domain.js"
-import type { DomainCounts, ReportListing } from "../Domain/Query.js"
+import type { ListedRow, ReportListing } from "../Domain/Query.js"
 import { ActivityReport } from "../Domain/Report.js"
 import type { DomainListingStats } from "../Domain/Store.js"
-import { makeByteCollector, makeByteWriter, makeLineWriter, printLarge, printPieces } from "./Output.js"
+import { makeByteWriter, makeLineWriter } from "./Output.js"
 import { cell, tableLine } from "./Table.js"
 
 /** Rows read per step. */
@@ -20,69 +18,58 @@ const BATCH = 256
 /** Where the encoded envelope has a domain's (empty) entries: `domains` → domain → `entries`. */
 const NO_ENTRIES = "\n      \"entries\": []"
 
-/**
- * `activity --json`: `JSON.stringify(Schema.encodeSync(ActivityReport)(report), null, 2)`. The counts come
- * before the entries, so the entries are encoded into bytes as they are read and counted, and printed once
- * the envelope (encoded by its Schema) is known. `false` (nothing printed) when the rows do not come in the
- * report's order (keys with characters beyond the Basic Multilingual Plane sort otherwise in SQLite):
- * print the whole report then.
- */
+/** `activity --json`: `JSON.stringify(Schema.encodeSync(ActivityReport)(report), null, 2)`, in pieces. */
 export const printListingJson = (listing: ReportListing) =>
   Effect.gen(function*() {
+    const head = JSON.stringify(yield* Effect.orDie(Schema.encode(ActivityReport)(listing.head)), null, 2)
+    const parts = head.split(NO_ENTRIES)
+    if (parts.length !== listing.domains.length + 1) return yield* Effect.dieMessage("activity: the encoded report does not have one entries list per domain")
+    const out = makeByteWriter()
     const encode = listingEncoderSplit(4)
-    const out = makeByteCollector()
-    const counted: Array<DomainCounts & { pieces: ReadonlyArray<Buffer> }> = []
-    let current: { domain: Domain; paused: number; draining: number; noteOnly: number; entries: number } | undefined
     // What follows an entry's key, encoded once while it stays the same string.
     let rest = ""
     let restBytes = Buffer.alloc(0)
-    let previous = ""
-    const finish = () => {
-      if (current === undefined) return
+    let first = true
+    let at = -1
+    const line = (text: string) => {
+      out.text(text)
       out.endLine()
-      counted.push({ ...current, pieces: out.take() })
+    }
+    const close = () => {
+      if (!first) out.endLine()
+      if (at >= 0) line(`      ]${parts[at + 1]!}`)
+    }
+    const add = (row: ListedRow) => {
+      if (at < 0 || row.domain !== listing.domains[at]!.domain) {
+        // The envelope up to this domain's entries: the start, or what `close` printed after the last domain's.
+        close()
+        at++
+        line(at === 0 ? `${parts[0]!}\n      "entries": [` : `      "entries": [`)
+        first = true
+      }
+      // The previous entry gets its comma once the next one is in the same domain.
+      if (!first) {
+        out.text(",")
+        out.endLine()
+      }
+      first = false
+      const [start, tail] = encode(row)
+      if (tail !== rest) {
+        rest = tail
+        restBytes = Buffer.from(tail)
+      }
+      out.text(start)
+      out.bytes(restBytes)
     }
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
-      for (const row of rows) {
-        if (current === undefined || row.domain !== current.domain) {
-          finish()
-          current = { domain: row.domain, paused: 0, draining: 0, noteOnly: 0, entries: 0 }
-        } else {
-          if (!(typeof row.key === "string" && row.key >= previous)) return false
-          // The previous entry gets its comma: the next one is in the same domain.
-          out.text(",")
-          out.endLine()
-        }
-        previous = row.key
-        current.entries++
-        if (row.state === "paused") current.paused++
-        else if (row.state === "draining" || row.state === "drained") current.draining++
-        else if (row.state === "note-only") current.noteOnly++
-        const [start, tail] = encode(row)
-        if (tail !== rest) {
-          rest = tail
-          restBytes = Buffer.from(tail)
-        }
-        out.text(start)
-        out.bytes(restBytes)
-      }
+      for (const row of rows) add(row)
+      yield* out.drain
       rows = listing.next(BATCH)
     }
-    finish()
-    const head = JSON.stringify(yield* Effect.orDie(Schema.encode(ActivityReport)(listing.envelope(counted))), null, 2)
-    const parts = head.split(NO_ENTRIES)
-    if (parts.length !== counted.length + 1) return yield* Effect.dieMessage("activity: the encoded report does not have one entries list per domain")
-    if (counted.length === 0) {
-      yield* printLarge(head)
-      return true
-    }
-    yield* Console.log(`${parts[0]!}\n      "entries": [`)
-    for (let d = 0; d < counted.length; d++) {
-      yield* printPieces(counted[d]!.pieces)
-      yield* Console.log(d + 1 < counted.length ? `      ]${parts[d + 1]!}\n      "entries": [` : `      ]${parts[d + 1]!}`)
-    }
-    return true
+    if (at < 0) line(head)
+    else close()
+    yield* out.flush
   })
 
 const STATE_WIDTH = { paused: 6, drained: 7, draining: 8, noteOnly: 9, accepting: 9 } as const
@@ -114,11 +101,10 @@ const HEADERS = ["KEY", "STATE", "INFLIGHT", "NOTE", "UPDATED", "BY", "EXPIRES"]
  */
 export const printListingText = (listing: ReportListing) =>
   Effect.gen(function*() {
-    const { domains, head } = listing
-    if (domains === null || head === null) return false
-    const widths = domains.map((d) => widthsOf(d, listing.busy.has(d.domain)))
+    const widths = listing.domains.map((d) => widthsOf(d, listing.busy.has(d.domain)))
     if (widths.some((w) => w === null)) return false
-    if (domains.length === 0) {
+    const { head } = listing
+    if (listing.domains.length === 0) {
       yield* out1(`Every key is accepting work (no paused, draining or noted keys in ${head.store}).`)
       return true
     }
@@ -140,7 +126,7 @@ export const printListingText = (listing: ReportListing) =>
     let at = -1
     let columns: ReadonlyArray<number> = []
     const start = (index: number) => {
-      const { domain } = domains[index]!
+      const { domain } = listing.domains[index]!
       const counts = head.domains[domain]!.counts
       // Sections are separated by an empty line.
       line(`${index > 0 ? "\n" : ""}${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
@@ -152,7 +138,7 @@ export const printListingText = (listing: ReportListing) =>
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
       for (const e of rows) {
-        if (at < 0 || e.domain !== domains[at]!.domain) {
+        if (at < 0 || e.domain !== listing.domains[at]!.domain) {
           start(++at)
           suffix = undefined
         }

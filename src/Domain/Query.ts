@@ -22,27 +22,14 @@ export interface ListedRow extends ListingFields {
   readonly domain: Domain
 }
 
-/** One domain's counts, as a reader of the rows counted them. */
-export interface DomainCounts {
-  readonly domain: Domain
-  readonly paused: number
-  readonly draining: number
-  readonly noteOnly: number
-  readonly entries: number
-}
-
 /**
- * The `activity` report of a large store, streamed: the entries in report order (domain, then key) and
- * the envelope (every domain's `entries` empty): known before the rows when the store read its statistics
- * first (`stats`), else made from the counts of the rows read.
+ * The `activity` report of a large store, streamed: the envelope first (counts and totals, every
+ * domain's `entries` empty), then the entries in report order (domain, then key).
  */
 export interface ReportListing {
-  readonly store: string
-  /** With `stats`: the envelope, and the store's statistics of each listed domain (the table's widths). */
-  readonly head: ActivityReport | null
-  readonly domains: ReadonlyArray<DomainListingStats> | null
-  /** The envelope of the rows counted (only domains with rows, in order). */
-  readonly envelope: (domains: ReadonlyArray<DomainCounts>) => ActivityReport
+  readonly head: ActivityReport
+  /** The store's statistics of each listed domain (column widths for the text table). */
+  readonly domains: ReadonlyArray<DomainListingStats>
   /** The domains in which a live instance reports work in flight (elsewhere every `inflight` is 0). */
   readonly busy: ReadonlySet<Domain>
   /** The next entries (at most `max`), or `undefined` when there are no more. */
@@ -57,10 +44,9 @@ export interface ActivityQueryService {
   /**
    * The same report streamed from the store's listing read (held open until the scope closes), or `null` when
    * the store has none or the query needs the filters of `report` (`state`, `key`): then use `report`.
-   * `stats`: the store reads the statistics first (the envelope and the text table's widths; a little more
-   * work, and `null` for rows in an irregular shape).
+   * `widths`: the statistics also give the column widths of the text table (a little more work).
    */
-  readonly listing: (query?: ReportQuery, options?: { readonly stats?: boolean }) => Effect.Effect<ReportListing | null, StoreUnavailable, Scope.Scope>
+  readonly listing: (query?: ReportQuery, options?: { readonly widths?: boolean }) => Effect.Effect<ReportListing | null, StoreUnavailable, Scope.Scope>
   /** Every process that published itself in the store: applied position, heartbeat age, in-flight counts. */
   readonly instances: Effect.Effect<InstancesReport, StoreUnavailable>
   /** The transitions, newest first. */

@@ -52,10 +52,10 @@ export interface ListFilter {
   readonly state?: ActivityState | undefined
 }
 
-/** Which rows a listing reads, and whether it reads the statistics first (counts and column widths). */
+/** Which rows a listing reads, and whether its statistics include the column widths of a table. */
 export interface ListingFilter {
   readonly domain?: Domain | undefined
-  readonly stats?: boolean | undefined
+  readonly widths?: boolean | undefined
 }
 
 /** A range of key lengths, in characters, both ends included. */
@@ -118,7 +118,7 @@ export type StoredRow = readonly [
 
 /**
  * What a listing knows of one domain's rows before reading them: the counts of each own state (an expired
- * row counts as `accepting`) and the column widths of a table of them.
+ * row counts as `accepting`) and, when asked for, the column widths of a table of them.
  */
 export interface DomainListingStats {
   readonly domain: Domain
@@ -127,7 +127,7 @@ export interface DomainListingStats {
   readonly draining: number
   readonly noteOnly: number
   readonly accepting: number
-  readonly widths: ListingWidths
+  readonly widths: ListingWidths | null
 }
 
 /** The longest key, note and `updated_by` in UTF-16 code units; `null` when not plain ASCII (measure it yourself). */
@@ -140,15 +140,13 @@ export interface ListingWidths {
 }
 
 /**
- * Every row of a listing, read in one snapshot without building an entry per row: with `stats`, the
- * statistics first; then the rows, sorted by domain then key, in batches. With `stats`, only for rows the
- * store holds in its regular shape (typed columns, ASCII keys and text, times within the years 0–9999);
- * otherwise `listing` answers `null` and the reader uses `list`. Without, the reader counts as it reads and
- * takes the rows as the store has them (`Rows.toEntry` reads them so too).
+ * Every row of a listing, read in one snapshot without building an entry per row: the statistics first,
+ * then the rows, sorted by domain then key, in batches. Only for rows the store holds in its regular shape
+ * (typed columns, ASCII keys, times within the years 0–9999); otherwise `listing` answers
+ * `null` and the reader uses `list`.
  */
 export interface StoredListing {
-  /** Per listed domain, in order; `null` without `stats`. */
-  readonly domains: ReadonlyArray<DomainListingStats> | null
+  readonly domains: ReadonlyArray<DomainListingStats>
   /** The next rows (at most `max`), or `undefined` when there are no more. */
   readonly next: (max: number) => ReadonlyArray<StoredRow> | undefined
 }
