@@ -27,8 +27,8 @@ export const printListingJson = (listing: ReportListing) =>
     const out = makeByteWriter()
     const encode = listingEncoderSplit(4)
     // What follows an entry's key, encoded once while it stays the same string.
-    let rest = ""
-    let restBytes = Buffer.alloc(0)
+    let rest: string | undefined
+    let restBytes: Buffer | undefined
     let first = true
     let at = -1
     const line = (text: string) => {
@@ -54,12 +54,14 @@ export const printListingJson = (listing: ReportListing) =>
       }
       first = false
       const [start, tail] = encode(row)
-      if (tail !== rest) {
-        rest = tail
-        restBytes = Buffer.from(tail)
-      }
       out.text(start)
-      out.bytes(restBytes)
+      // Encoded to bytes once it repeats (a bulk pause); a row unlike the last is written as text.
+      if (tail === rest) out.bytes(restBytes ??= Buffer.from(tail))
+      else {
+        rest = tail
+        restBytes = undefined
+        out.text(tail)
+      }
     }
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
@@ -133,7 +135,8 @@ export const printListingText = (listing: ReportListing) =>
       columns = widths[index]!
       line(tableLine(columns, HEADERS))
     }
-    let suffix: Buffer | undefined
+    let suffix: string | undefined
+    let suffixBytes: Buffer | undefined
     let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
     let rows = listing.next(BATCH)
     while (rows !== undefined) {
@@ -149,10 +152,14 @@ export const printListingText = (listing: ReportListing) =>
           e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
         ) {
           last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
-          suffix = Buffer.from(tableLine(columns.slice(1), [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)]))
+          suffix = tableLine(columns.slice(1), [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)])
+          suffixBytes = undefined
+          out.text(`${e.key.padEnd(columns[0]!)}  ${suffix}`)
+        } else {
+          // Encoded to bytes once it repeats.
+          out.text(`${e.key.padEnd(columns[0]!)}  `)
+          out.bytes(suffixBytes ??= Buffer.from(suffix))
         }
-        out.text(`${e.key.padEnd(columns[0]!)}  `)
-        out.bytes(suffix)
         out.endLine()
       }
       yield* out.drain
