@@ -6,6 +6,7 @@
 //
 // --quick          every script with --quick; the whole run fits in 60 s on a 2-core machine (CI runs this), plus
 //                  about 1.5 min for the two PostgreSQL scripts (pg-*, each skipped without a server: bench/pg-lib.mjs)
+//                  and about 30 s for activity-read (100,000 keys: python3 baseline, activity --json, text, 3 runs each)
 // --strict         exit 1 when any figure FAILs or a script errors (default: exit 0 always: reporting, not gating)
 // --only a,b       only these scripts (e.g. drain,health-writer); for development: bench/results.json is not written
 // --quick-scale S  BENCH_QUICK_SCALE for the scripts in --quick mode (default 0.4): scales their repetition counts
@@ -323,6 +324,44 @@ const SCRIPTS = [
         failures: j.failures
       })
     ]
+  },
+  {
+    name: "activity-read",
+    file: "activity-read.mjs",
+    limit: [90, 300],
+    figures: (j) => {
+      if (j.skipped) return [figure({ id: "activity.read", name: "activity at 100,000 keys", unit: "ms", median: null, verdict: "skipped", note: j.skipped })]
+      const keys = n0(j.keys)
+      return [
+        figure({
+          id: "activity.json",
+          name: `activity --json, ${keys} keys [python3 sqlite3 + json.dumps]`,
+          description: "the bundled CLI, process start to exit, stdout to /dev/null, vs a python3 process doing what the original's store does (one SELECT of every row through the sqlite3 module into dicts, then json.dumps) on the same file, interleaved",
+          unit: "ms",
+          n: j.json.n,
+          median: j.json.p50,
+          p99: j.json.p99,
+          baseline: j.python.p50,
+          target: `<= ${j.target_ratio}x python`,
+          verdict: j.json_verdict,
+          bytes: j.json.bytes,
+          baseline_bytes: j.python.bytes
+        }),
+        figure({
+          id: "activity.text",
+          name: `activity (text), ${keys} keys [activity --json]`,
+          description: "the text table, same runs, vs activity --json (the issue: no slower than --json)",
+          unit: "ms",
+          n: j.text.n,
+          median: j.text.p50,
+          p99: j.text.p99,
+          baseline: j.json.p50,
+          target: `<= ${j.target_ratio}x --json`,
+          verdict: j.text_verdict,
+          vs_python: j.text_vs_python
+        })
+      ]
+    }
   },
   {
     name: "pg-transitions",

@@ -8,6 +8,7 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import { ActivityStore } from "./ActivityStore.js"
+import { buildListing } from "./ActivityQuery/Listing.js"
 import { buildInstancesReport, buildReport } from "./ActivityQuery/Report.js"
 import type { ActivityQueryService } from "./Domain/Query.js"
 import { effectiveState, keysToRead } from "./Domain/Rules.js"
@@ -23,6 +24,14 @@ const make = Effect.map(ActivityStore, (store): ActivityQueryService => ({
       // `drained` is derived from the instances' counts, so the store filters by the stored state.
       const rows = yield* store.list({ domain: query.domain, state: query.state === "drained" ? "draining" : query.state })
       return buildReport(store.describe, rows, instances, now, query)
+    }),
+  listing: (query = {}, options = {}) =>
+    Effect.gen(function*() {
+      if (store.listing === undefined || query.state !== undefined || query.key !== undefined) return null
+      const now = yield* DateTime.now
+      const instances = yield* store.instances
+      const stored = yield* store.listing({ domain: query.domain, widths: options.widths }, DateTime.toEpochMillis(now))
+      return stored === null ? null : buildListing(store.describe, stored, instances, now)
     }),
   instances: Effect.gen(function*() {
     const instances = yield* store.instances

@@ -10,13 +10,16 @@ import * as DateTime from "effect/DateTime"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { Domain } from "../Domain/Domain.js"
 import { errorMessage, StoreUnavailable } from "../Domain/Errors.js"
 import { FinalReportJson, InflightJson, InstanceReport } from "../Domain/Instance.js"
 import { byDomainThenKey, changesRow, listedState, nextRow, rowId } from "../Domain/Rules.js"
 import { resetBatch } from "../Domain/Store.js"
-import type { ActivityStoreService, ChangeBatch, StoreSignal, StoreSnapshot, TransitionRequest, TransitionResult } from "../Domain/Store.js"
+import type {
+  ActivityStoreService, ChangeBatch, ListingFilter, StoredListing, StoreSignal, StoreSnapshot, TransitionRequest, TransitionResult
+} from "../Domain/Store.js"
 import { isDomain, makeInterner, storedKey, toEntry, toTransition } from "./Rows.js"
 import type { ActivityRow, HistoryRow } from "./Rows.js"
 import { expireSteps, transitionSteps } from "./Steps.js"
@@ -44,6 +47,8 @@ export interface Dialect {
   /** Upsert of this process's instance row (default: the portable `INSERT … ON CONFLICT`). */
   readonly publishInstance?: ((row: InstanceRow) => Effect.Effect<void, unknown>) | undefined
   readonly signals?: Stream.Stream<StoreSignal> | undefined
+  /** The listing read without an entry per row (`ActivityStoreService.listing`); absent: readers use `list`. */
+  readonly listing?: ((filter: ListingFilter, now: number) => Effect.Effect<StoredListing | null, unknown, Scope.Scope>) | undefined
 }
 
 const entries = (rows: ReadonlyArray<ActivityRow>) => {
@@ -204,6 +209,9 @@ export const makeSqlStore = (dialect: Dialect) =>
             .filter((row) => filter?.state === undefined || listedState(row, now) === filter.state)
             .sort(byDomainThenKey)
         }).pipe(Effect.mapError(unavailable("list"))),
+      listing: dialect.listing === undefined
+        ? undefined
+        : (filter, now) => dialect.listing!(filter, now).pipe(Effect.mapError(unavailable("list"))),
       transition,
       preview,
       history: (filter) => {

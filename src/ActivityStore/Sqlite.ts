@@ -217,7 +217,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
       current !== undefined && inodeOf(filename) === current.inode && headerAt(current.fd) === undefined ? Effect.void : slowCheck
     )
 
-    const use = <A>(f: (store: ActivityStoreService) => Effect.Effect<A, StoreUnavailable>) =>
+    const use = <A, R = never>(f: (store: ActivityStoreService) => Effect.Effect<A, StoreUnavailable, R>) =>
       Effect.suspend(() =>
         current === undefined
           ? Effect.fail(unavailable(damaged === undefined ? `${filename} is being reopened` : `${filename} is not a usable SQLite database: ${damaged}`))
@@ -248,6 +248,7 @@ export const makeSqliteStore = (options: SqliteOptions) =>
         }),
       get: (domain, key) => use((s) => s.get(domain, key)),
       list: (filter) => use((s) => s.list(filter)),
+      listing: (filter, now) => use((s) => s.listing?.(filter, now) ?? Effect.succeed(null)),
       keys: (domain, length) => use((s) => s.keys(domain, length)),
       transition: (request) => write((s) => s.transition(request)),
       preview: (request) => use((s) => s.preview(request)),

@@ -12,6 +12,7 @@ import * as Effect from "effect/Effect"
 import type { ActivityEntry } from "../Domain/Activity.js"
 import type { StoreSnapshot } from "../Domain/Store.js"
 import { makeInterner, toEntry } from "./Rows.js"
+import { makeListing } from "./SqliteListing.js"
 import type { ActivityRow, HistoryRow } from "./Rows.js"
 import { WRITING_TABLE } from "./Migrations.js"
 import type { Dialect } from "./SqlStore.js"
@@ -77,7 +78,7 @@ const openNative = (filename: string, busyTimeoutMs: number) => {
     }
     return { seq: feedHead(), entries }
   })
-  return { db, write, load }
+  return { db, write, load, listing: makeListing(db) }
 }
 
 /**
@@ -101,7 +102,13 @@ export const makeSqliteDialect = (filename: string, busyTimeoutMs: number, descr
       changeToken: Effect.map(sql<{ data_version: number }>`PRAGMA data_version`, (rows) => String(rows[0]?.data_version ?? 0)),
       // Row by row inside one read transaction: loading 100,000 keys never holds 100,000 raw rows
       // next to the entries made from them (the peak is what RSS keeps afterwards).
-      snapshot: use((n) => n.load.deferred())
+      snapshot: use((n) => n.load.deferred()),
+      // One read transaction on the native connection, held until the scope closes.
+      listing: (filter, now) =>
+        Effect.map(
+          Effect.acquireRelease(use((n) => n.listing(filter.domain, now, filter.widths === true)), (opened) => Effect.sync(opened.close)),
+          (opened) => opened.listing
+        )
     }
     return dialect
   })

@@ -11,6 +11,7 @@ import { ConfigResolver } from "../ConfigResolver.js"
 import type { Transition } from "../Domain/Activity.js"
 import { ActivityReport, HistoryReport, InstancesReport } from "../Domain/Report.js"
 import { QueryLive } from "../MainLive.js"
+import { printListingJson, printListingText } from "./ActivityStream.js"
 import { didYouMean } from "./DidYouMean.js"
 import * as Input from "./Input.js"
 import { nearKeys } from "./NearKeys.js"
@@ -64,6 +65,14 @@ export const activityCommand = Command.make("activity", options, (args) =>
           const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
           return yield* print(args.json, HistoryReport, report, describeHistory)
         }
+        // Every row (no --state, no --key): streamed from the store's listing read, as the whole report prints.
+        const streamed = yield* Effect.scoped(Effect.flatMap(query.listing({ domain, state, key }, { widths: !args.json }), (listing) =>
+          listing === null
+            ? Effect.succeed(false)
+            : args.json
+            ? Effect.as(printListingJson(listing), true)
+            : printListingText(listing)))
+        if (streamed) return
         const report = yield* query.report({ domain, state, key })
         // `--key` that matches no row: perhaps a typo of one that exists.
         const near = key !== undefined && domain !== undefined && report.totals.entries === 0 && state === undefined
@@ -79,7 +88,7 @@ export const activityCommand = Command.make("activity", options, (args) =>
 
 const when = (at: DateTime.Utc | null) => (at === null ? "-" : DateTime.formatIso(at).replace(/\.\d{3}Z$/, "Z"))
 
-const describeActivity = (report: ActivityReport): string => {
+export const describeActivity = (report: ActivityReport): string => {
   const sections = Object.entries(report.domains).map(([domain, { counts, entries }]) =>
     `${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only\n` +
     table(

@@ -101,7 +101,10 @@ export const reportExit = <R>(program: Effect.Effect<void, CommandError | Valida
     let usageText = ""
     const capturing: Console.Console = {
       ...console,
-      log: options.plain ? (...args) => console.log(...args.map((a) => (typeof a === "string" ? a.replace(ANSI, "") : a))) : console.log,
+      // `includes` first: a 30 MB report has no escape to strip, and scanning for one is cheaper than the regex.
+      log: options.plain
+        ? (...args) => console.log(...args.map((a) => (typeof a === "string" && a.includes("\u001b") ? a.replace(ANSI, "") : a)))
+        : console.log,
       error: (...args) => Effect.sync(() => void (usageText += args.join(" ") + "\n"))
     }
     const exit = yield* Effect.exit(Effect.withConsole(program, capturing))

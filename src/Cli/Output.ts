@@ -2,15 +2,118 @@
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { isAscii } from "node:buffer"
+
+/** About this many characters per write: a large document goes out in pieces, never as one 30 MB string. */
+export const PIECE = 1 << 18
+
+/**
+ * `text` printed as `Console.log(text)` prints it, in pieces of whole lines of about `PIECE` characters
+ * (each piece's last newline is the one `Console.log` adds).
+ */
+export const printLarge = (text: string): Effect.Effect<void> => {
+  if (text.length <= PIECE) return Console.log(text)
+  return Effect.gen(function*() {
+    let from = 0
+    while (from < text.length) {
+      const cut = text.length - from <= PIECE ? -1 : text.indexOf("\n", from + PIECE)
+      if (cut === -1) {
+        yield* Console.log(text.slice(from))
+        return
+      }
+      yield* Console.log(text.slice(from, cut))
+      from = cut + 1
+    }
+  })
+}
 
 /** Encode `value` with `schema` and print it as one JSON document. */
 export const printJson = <A, I>(schema: Schema.Schema<A, I>, value: A) =>
   Schema.encode(schema)(value).pipe(
     // The value was built from the same schema: failing to encode it is a bug, not an input error.
     Effect.orDie,
-    Effect.flatMap((encoded) => Console.log(JSON.stringify(encoded, null, 2)))
+    Effect.flatMap((encoded) => printLarge(JSON.stringify(encoded, null, 2)))
   )
 
 /** Print `json` encoded by `schema` with `--json`, else the human text. */
 export const print = <A, I>(json: boolean, schema: Schema.Schema<A, I>, value: A, human: (value: A) => string) =>
-  json ? printJson(schema, value) : Console.log(human(value))
+  json ? printJson(schema, value) : Effect.suspend(() => printLarge(human(value)))
+
+/**
+ * Collects lines and prints them in pieces of about `PIECE` characters as they come: for output built row
+ * by row. `line` and `flush` are synchronous; `drain` prints what is due.
+ */
+export const makeLineWriter = () => {
+  // Lines collected, then joined: one flat string per piece, not a rope of thousands of concatenations.
+  let lines: Array<string> = []
+  let size = 0
+  const due: Array<string> = []
+  const cut = () => {
+    due.push(lines.join("\n"))
+    lines = []
+    size = 0
+  }
+  const print = Effect.suspend(() => Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true }))
+  return {
+    line: (text: string): void => {
+      lines.push(text)
+      size += text.length + 1
+      if (size >= PIECE) cut()
+    },
+    /** Prints the pieces that are full. */
+    drain: Effect.suspend(() => (due.length === 0 ? Effect.void : print)),
+    /** Prints everything, the last piece too. */
+    flush: Effect.suspend(() => {
+      if (lines.length > 0) cut()
+      return print
+    })
+  }
+}
+
+/**
+ * Collects text as UTF-8 bytes and prints it in pieces of whole lines, as `makeLineWriter` does, for output
+ * of 100,000 lines: a line is copied once into a buffer (a text repeated from line to line, once encoded,
+ * is copied as bytes), instead of being built as a string and flattened. Every `line` ends a line.
+ */
+export const makeByteWriter = (size = 1 << 20) => {
+  let buffer = Buffer.allocUnsafe(size)
+  let at = 0
+  const due: Array<string> = []
+  const cut = () => {
+    // The last newline is the one Console.log adds. Mostly ASCII: then read as Latin-1 (the same string,
+    // a plain copy), not decoded as UTF-8, which costs about as much as the rest of the line's work.
+    if (at > 0) due.push(buffer.toString(isAscii(buffer.subarray(0, at - 1)) ? "latin1" : "utf8", 0, at - 1))
+    at = 0
+  }
+  // Pieces are cut at line ends only: a line longer than the buffer grows it.
+  const room = (bytes: number) => {
+    if (at + bytes <= buffer.length) return
+    const larger = Buffer.allocUnsafe(Math.max(buffer.length * 2, at + bytes))
+    buffer.copy(larger, 0, 0, at)
+    buffer = larger
+  }
+  const print = Effect.suspend(() => Effect.forEach(due.splice(0), (piece) => Console.log(piece), { discard: true }))
+  return {
+    /** `text` (part of a line). */
+    text: (text: string): void => {
+      room(text.length * 3)
+      at += buffer.write(text, at)
+    },
+    /** Bytes already encoded (part of a line). */
+    bytes: (bytes: Buffer): void => {
+      room(bytes.length)
+      at += bytes.copy(buffer, at)
+    },
+    /** Ends the line: a piece may be cut here. */
+    endLine: (): void => {
+      room(1)
+      buffer[at++] = 10
+      if (at >= PIECE) cut()
+    },
+    drain: Effect.suspend(() => (due.length === 0 ? Effect.void : print)),
+    flush: Effect.suspend(() => {
+      cut()
+      return print
+    })
+  }
+}

@@ -5,6 +5,7 @@
  */
 import type * as DateTime from "effect/DateTime"
 import type * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
 import type * as Stream from "effect/Stream"
 import type { ActivityEntry, ActivityState, RequestAction, Source, Transition } from "./Activity.js"
 import type { ActivityKey } from "./ActivityKey.js"
@@ -49,6 +50,12 @@ export interface ListFilter {
   readonly domain?: Domain | undefined
   /** Keep rows whose own state (expired rows read as `accepting`) is this. */
   readonly state?: ActivityState | undefined
+}
+
+/** Which rows a listing reads, and whether its statistics include the column widths of a table. */
+export interface ListingFilter {
+  readonly domain?: Domain | undefined
+  readonly widths?: boolean | undefined
 }
 
 /** A range of key lengths, in characters, both ends included. */
@@ -108,6 +115,57 @@ export const resetBatch = (snapshot: StoreSnapshot): ChangeBatch => ({
   changed: snapshot.entries.map((entry) => ({ domain: entry.domain, key: entry.key, entry }))
 })
 
+/**
+ * One stored row as a listing reads it, untouched: `[domain, key, paused, draining, note, updated_at,
+ * updated_by, source, expires_at]`, the flags `0`/`1` and the times in epoch milliseconds. No entry is built.
+ */
+export type StoredRow = readonly [
+  domain: Domain,
+  key: string,
+  paused: number,
+  draining: number,
+  note: string | null,
+  updatedAt: number | null,
+  updatedBy: string | null,
+  source: string | null,
+  expiresAt: number | null
+]
+
+/**
+ * What a listing knows of one domain's rows before reading them: the counts of each own state (an expired
+ * row counts as `accepting`) and, when asked for, the column widths of a table of them.
+ */
+export interface DomainListingStats {
+  readonly domain: Domain
+  readonly entries: number
+  readonly paused: number
+  readonly draining: number
+  readonly noteOnly: number
+  readonly accepting: number
+  readonly widths: ListingWidths | null
+}
+
+/** The longest key, note and `updated_by` in UTF-16 code units; `null` when not plain ASCII (measure it yourself). */
+export interface ListingWidths {
+  readonly key: number
+  readonly note: number | null
+  /** Of `updated_by`, or `(original)` for the original's writes (legacy source, no actor). */
+  readonly updatedBy: number | null
+  readonly anyUpdatedAt: boolean
+}
+
+/**
+ * Every row of a listing, read in one snapshot without building an entry per row: the statistics first,
+ * then the rows, sorted by domain then key, in batches. Only for rows the store holds in its regular shape
+ * (typed columns, ASCII keys, times within the years 0–9999); otherwise `listing` answers
+ * `null` and the reader uses `list`.
+ */
+export interface StoredListing {
+  readonly domains: ReadonlyArray<DomainListingStats>
+  /** The next rows (at most `max`), or `undefined` when there are no more. */
+  readonly next: (max: number) => ReadonlyArray<StoredRow> | undefined
+}
+
 /** What a store that pushes its commits (PostgreSQL LISTEN/NOTIFY) says about its listening connection. */
 export type StoreSignal =
   /** Listening (again): commits from now on arrive as `Changed`; whatever happened before must be caught up. */
@@ -150,6 +208,12 @@ export interface ActivityStoreService {
   readonly snapshot: Effect.Effect<StoreSnapshot, StoreUnavailable>
   readonly get: (domain: Domain, key: ActivityKey) => Effect.Effect<ActivityEntry | null, StoreUnavailable>
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ActivityEntry>, StoreUnavailable>
+  /**
+   * The rows of `list` (no state filter) for a report of 100,000 keys, read in one snapshot (held until the
+   * scope closes) without an entry per row; `now` (epoch ms) decides which rows count as expired. Absent, or
+   * `null` for rows in an irregular shape: read them with `list`.
+   */
+  readonly listing?: ((filter: ListingFilter, now: number) => Effect.Effect<StoredListing | null, StoreUnavailable, Scope.Scope>) | undefined
   /**
    * The stored keys of `domain` (wildcard rules included), only those of `length.min` to `length.max`
    * characters when given: what "did you mean" compares a typo with, without building 100,000 rows.
