@@ -216,6 +216,26 @@ describe("activity streamed from the SQLite store's listing read", () => {
       }
     }))
 
+  it.live("keys another writer stored outside our key characters are read, listed and reported, never a crash", () =>
+    Effect.gen(function*() {
+      const { dir, filename } = yield* setUp((db) => {
+        db.exec("INSERT INTO oneiric_writing (writing) VALUES (1)")
+        db.exec("INSERT INTO activity (domain, key, paused, draining, note) VALUES ('task', 'ключ', 1, 0, NULL), ('task', 'has space', 0, 1, NULL)")
+        db.exec("DELETE FROM oneiric_writing")
+      })
+      const want = yield* expected(filename)
+      const json = yield* runCli("--cache-dir", dir, "activity", "--json")
+      expect(json.code).toBe(0)
+      expect(json.stdout).toBe(want.json)
+      const keys = JSON.parse(json.stdout).domains.task.entries.map((e: { key: string }) => e.key)
+      expect(keys).toEqual(expect.arrayContaining(["ключ", "has space"]))
+      const text = yield* runCli("--cache-dir", dir, "activity")
+      expect(text.code).toBe(0)
+      expect(text.stdout).toContain("ключ")
+      // Operators still type keys from the documented set only.
+      expect((yield* runCli("--cache-dir", dir, "pause", "--domain", "task", "--key", "другой")).code).toBe(2)
+    }))
+
   it.live("non-ASCII notes: the JSON streams, the table is printed whole", () =>
     Effect.gen(function*() {
       const { filename } = yield* setUp()

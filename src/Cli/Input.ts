@@ -10,7 +10,7 @@ import * as Schema from "effect/Schema"
 import * as os from "node:os"
 import { parseDurationMs } from "../Domain/Duration.js"
 import { ActivityState, Note } from "../Domain/Activity.js"
-import { ActivityKey } from "../Domain/ActivityKey.js"
+import { KeyFromInput } from "../Domain/ActivityKey.js"
 import { DomainFromInput } from "../Domain/Domain.js"
 import { InvalidInput } from "../Domain/Errors.js"
 import * as TransitionInput from "../Domain/TransitionInput.js"
@@ -27,7 +27,7 @@ export const state = (input: string) =>
   isState(input)
     ? Effect.succeed(input)
     : Effect.fail(new InvalidInput({ message: `invalid --state: ${JSON.stringify(input)} is not a state; expected one of: ${ActivityState.literals.join(", ")}` }))
-const keyValue = decode(ActivityKey, "key")
+const keyValue = decode(KeyFromInput, "key")
 
 /** The key, given positionally (the original's spelling) or with `--key`, not both differently. */
 export const key = (positional: Option.Option<string>, option: Option.Option<string>) => {

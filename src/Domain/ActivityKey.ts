@@ -42,14 +42,20 @@ export const keyProblem = (key: string): string | undefined => {
 }
 
 /**
- * A unit of work's key: 1–256 characters from `KEY_CHARACTERS`, not starting with `-`.
- * `*` is the whole domain; `prefix.*` every key under `prefix.` (DESIGN §3).
+ * A unit of work's key as the store holds it: any non-empty text. The store may hold keys another
+ * writer (the original, a script) put there outside our character set, and they must still be read,
+ * shown and enforced. `*` is the whole domain; `prefix.*` every key under `prefix.` (DESIGN §3).
  */
 export const ActivityKey = Schema.String.pipe(
-  Schema.filter((s) => keyProblem(s) ?? true),
+  Schema.filter((s) => s.length > 0 || "key must not be empty"),
   Schema.brand("ActivityKey")
 ).annotations({ identifier: "ActivityKey" })
 export type ActivityKey = typeof ActivityKey.Type
+
+/** A key an operator or caller gives: 1–256 characters from `KEY_CHARACTERS`, not starting with `-`. */
+export const KeyFromInput = ActivityKey.pipe(
+  Schema.filter((s) => keyProblem(s) ?? true)
+).annotations({ identifier: "ActivityKey" })
 
 function isWildcardPattern(s: string): boolean {
   return s === "*" || (s.endsWith(".*") && s.length > 2 && !s.slice(0, -2).includes("*"))

@@ -13,7 +13,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { Note, UNPRINTABLE } from "./Activity.js"
 import type { RequestAction, Source } from "./Activity.js"
-import { ActivityKey, CONTROL_CHARACTERS } from "./ActivityKey.js"
+import { CONTROL_CHARACTERS, KeyFromInput } from "./ActivityKey.js"
 import { DomainFromInput } from "./Domain.js"
 import { parseDurationMs } from "./Duration.js"
 import { InvalidInput } from "./Errors.js"
@@ -98,7 +98,7 @@ export const transitionRequest = (
   Effect.gen(function*() {
     const { names } = context
     const domain = yield* decodeField(DomainFromInput, names.domain)(input.domain)
-    const key = yield* decodeField(ActivityKey, names.key)(input.key)
+    const key = yield* decodeField(KeyFromInput, names.key)(input.key)
     const note = input.note === undefined ? undefined : yield* decodeField(Note, names.note)(input.note)
     const by = yield* actor(input.by, names.by)
     const expiresAt = yield* expiry(input.for, input.until, context.now, names)

@@ -5,7 +5,7 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import { ActivityQuery } from "../ActivityQuery.js"
-import { ActivityKey } from "../Domain/ActivityKey.js"
+import { KeyFromInput } from "../Domain/ActivityKey.js"
 import { DomainFromInput } from "../Domain/Domain.js"
 import { InvalidInput } from "../Domain/Errors.js"
 import { ActivityReport, HistoryReport } from "../Domain/Report.js"
@@ -33,7 +33,7 @@ export const history = Effect.gen(function*() {
   const domainParam = params.get("domain")
   const keyParam = params.get("key")
   const domain = domainParam === null ? undefined : yield* decodeField(DomainFromInput, "domain")(domainParam)
-  const key = keyParam === null ? undefined : yield* decodeField(ActivityKey, "key")(keyParam)
+  const key = keyParam === null ? undefined : yield* decodeField(KeyFromInput, "key")(keyParam)
   const limit = yield* limitOf(params.get("limit"))
   const query = yield* ActivityQuery
   const report = new HistoryReport({ store: query.describe, history: yield* query.history({ domain, key, limit }) })
