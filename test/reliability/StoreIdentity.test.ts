@@ -18,6 +18,7 @@ import { ActivityKey } from "../../src/Domain/ActivityKey.js"
 import type { ActivityStoreService } from "../../src/Domain/Store.js"
 import { HeldRows } from "../../src/Supervisor/Replacement.js"
 import { tempDir } from "../helpers.js"
+import { backupFile } from "./harness.js"
 
 const withStore = <A, E>(filename: string, f: (store: ActivityStoreService) => Effect.Effect<A, E>) =>
   Effect.scoped(Effect.flatMap(Layer.build(ActivityStore.layerSqlite({ filename })), (ctx) => Effect.flatMap(Effect.provide(ActivityStore, ctx), f)))
@@ -41,9 +42,7 @@ describe("store identity", () => {
       const a = path.join(dir, "a.sqlite")
       const id = yield* withStore(a, (store) => Effect.as(pause(store, "x"), store.identity?.()))
       expect(id).toMatch(/^[0-9a-f]{32}$/)
-      const db = new Database(a)
-      yield* Effect.promise(() => db.backup(path.join(dir, "copy.sqlite")))
-      db.close()
+      yield* Effect.promise(() => backupFile(a, path.join(dir, "copy.sqlite")))
       expect(idOf(path.join(dir, "copy.sqlite"))).toBe(id)
       const other = yield* withStore(path.join(dir, "b.sqlite"), (store) => Effect.succeed(store.identity?.()))
       expect(other).toMatch(/^[0-9a-f]{32}$/)
@@ -65,9 +64,7 @@ describe("store identity", () => {
           const id = store.identity?.()
           const { seq } = yield* store.snapshot
           const copy = path.join(dir, "copy.sqlite")
-          const db = new Database(filename)
-          yield* Effect.promise(() => db.backup(copy))
-          db.close()
+          yield* Effect.promise(() => backupFile(filename, copy))
           fs.renameSync(copy, filename)
           yield* store.changeToken
           const batch = yield* store.changesSince(seq)
@@ -77,9 +74,7 @@ describe("store identity", () => {
           expect(fs.readdirSync(dir).filter((f) => f.includes(".replaced-"))).toEqual([])
 
           const saved = path.join(tempDir(), "saved.sqlite")
-          const again = new Database(filename)
-          yield* Effect.promise(() => again.backup(saved))
-          again.close()
+          yield* Effect.promise(() => backupFile(filename, saved))
           fs.writeFileSync(filename, crypto.randomBytes(65_536))
           const failed = yield* Effect.flip(store.changeToken)
           expect(failed).toMatchObject({ _tag: "StoreUnavailable", message: expect.stringMatching(/not a usable SQLite database: the SQLite header is gone/) })

@@ -70,15 +70,18 @@ export const readyz = async (run: Running) => {
 
 export const probe = (cache: string) => oneiric(cache, "health", "--probe")
 
-/** A copy of the store made with SQLite's backup API (what an operator's backup is). */
-export const backup = async (cache: string, to: string) => {
-  const db = new Database(storeOf(cache))
+/** A copy of a SQLite file made with SQLite's backup API (what an operator's backup is). */
+export const backupFile = async (from: string, to: string) => {
+  const db = new Database(from)
   try {
     await db.backup(to)
   } finally {
     db.close()
   }
 }
+
+/** A backup of the store in `cache`. */
+export const backup = (cache: string, to: string) => backupFile(storeOf(cache), to)
 
 /** Both processes, started on `cache`, with `keys` paused first and refused by both. */
 export const startBoth = async (cache: string, keys: ReadonlyArray<string>, workers: Array<Worker>) => {
