@@ -7,12 +7,14 @@
 import { describe, expect, it } from "@effect/vitest"
 import Database from "better-sqlite3"
 import * as DateTime from "effect/DateTime"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as crypto from "node:crypto"
 import * as fs from "node:fs"
 import * as path from "node:path"
 import { ActivityStore } from "../../src/ActivityStore.js"
+import { CHECK_COVERS_MS } from "../../src/ActivityStore/Sqlite.js"
 import { ActivityEntry } from "../../src/Domain/Activity.js"
 import { ActivityKey } from "../../src/Domain/ActivityKey.js"
 import type { ActivityStoreService } from "../../src/Domain/Store.js"
@@ -85,6 +87,37 @@ describe("store identity", () => {
           const restored = yield* store.changesSince(batch.seq)
           expect(restored).toMatchObject({ reset: true, replaced: { previousId: id, currentId: id, reason: "restored" } })
           yield* pause(store, "b")
+        }))
+    }))
+
+  it.live("a write looks at the file first (again once CHECK_COVERS_MS have passed): replaced by rename, it lands in the new file; deleted, it is refused", () =>
+    Effect.gen(function*() {
+      const dir = tempDir()
+      const filename = path.join(dir, "domain_activity.sqlite")
+      const keysOnDisk = () => {
+        const db = new Database(filename, { readonly: true })
+        try {
+          return (db.prepare("SELECT key FROM activity ORDER BY key").all() as Array<{ key: string }>).map((r) => r.key)
+        } finally {
+          db.close()
+        }
+      }
+      // Past the window a passed check covers, so the next write looks again (waiting at least that long, never racing it).
+      const pastTheCheck = Effect.sleep(Duration.millis(CHECK_COVERS_MS + 5))
+      yield* withStore(filename, (store) =>
+        Effect.gen(function*() {
+          yield* pause(store, "a")
+          const copy = path.join(dir, "copy.sqlite")
+          yield* Effect.promise(() => backupFile(filename, copy))
+          fs.renameSync(copy, filename)
+          yield* pastTheCheck
+          yield* pause(store, "b")
+          expect(keysOnDisk()).toEqual(["a", "b"])
+
+          for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${filename}${suffix}`, { force: true })
+          yield* pastTheCheck
+          expect(yield* Effect.flip(pause(store, "c"))).toMatchObject({ _tag: "StoreUnavailable", message: expect.stringMatching(/was deleted/) })
+          expect(fs.existsSync(filename)).toBe(false)
         }))
     }))
 
