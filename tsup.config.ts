@@ -41,6 +41,10 @@ export default defineConfig([
     platform: "node",
     clean: false,
     treeshake: true,
+    // Without comments and indentation: a third smaller, and ASCII only (the comments esbuild keeps hold
+    // dashes and arrows), so V8 holds the source as one byte per character, not two: a start reads,
+    // decodes and scans less. Names stay as they are (no other minification), so stack traces read.
+    minifyWhitespace: true,
     // Bundle every dependency but the native addon, which must load from node_modules.
     noExternal: [/^(?!better-sqlite3)/],
     external: ["better-sqlite3"],

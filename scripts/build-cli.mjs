@@ -49,6 +49,12 @@ if (dynamicImports.length > 0) {
   )
   process.exit(1)
 }
+// ASCII only (tsup.config.ts, minifyWhitespace): a single other character makes V8 hold the whole bundle
+// as a two-byte string, and every start decode and scan it so.
+const nonAscii = /[^\x00-\x7f]/.exec(source)
+if (nonAscii !== null) {
+  warn(`${path.relative(root, bundle)} is not ASCII (${JSON.stringify(source.slice(Math.max(0, nonAscii.index - 40), nonAscii.index + 20))}): starts are slower`)
+}
 if (/\bimport_meta\d*\b/.test(source)) {
   warn(`${path.relative(root, bundle)} uses import.meta, which is an empty object in CommonJS; check the esbuild warnings`)
 }

@@ -13,7 +13,7 @@ import * as path from "node:path"
 import { ActivityQuery } from "../src/ActivityQuery.js"
 import { ActivityStore } from "../src/ActivityStore.js"
 import { describeActivity } from "../src/Cli/Activity.js"
-import { makeLineWriter, printLarge } from "../src/Cli/Output.js"
+import { makeByteWriter, makeLineWriter, printLarge, StdoutBytes } from "../src/Cli/Output.js"
 import { table } from "../src/Cli/Table.js"
 import type { ActivityState } from "../src/Domain/Activity.js"
 import type { ActivityKey } from "../src/Domain/ActivityKey.js"
@@ -92,6 +92,37 @@ describe("large output", () => {
       yield* capture(Effect.zipRight(out.drain, out.flush))
       expect(logged.length).toBeGreaterThan(1)
       expect(logged.join("\n")).toBe(text)
+    }))
+
+  it("the byte writer hands StdoutBytes pieces of whole lines (never through Console), a line left open at a drain, Unicode and repeated bytes included", () =>
+    Effect.gen(function*() {
+      const lines = Array.from({ length: 60_000 }, (_, i) => `line ${i} ${i % 7 === 0 ? "✓ “quoted”" : "x".repeat(i % 17)}`)
+      const pieces: Array<Buffer> = []
+      const console = yield* Effect.console
+      const out = makeByteWriter(4096)
+      const repeated = Buffer.from(" — same tail")
+      // As `activity --json` does: a drain after every batch of rows, with the last line still open (its comma
+      // comes with the next one).
+      yield* Effect.gen(function*() {
+        for (let i = 0; i < lines.length; i++) {
+          if (i > 0) {
+            out.text(",")
+            out.endLine()
+          }
+          out.text(lines[i]!)
+          out.bytes(repeated)
+          if (i % 256 === 255) yield* out.drain
+        }
+        out.endLine()
+        yield* out.flush
+      }).pipe(
+        // A copy: the writer uses its buffer again once `write` is done.
+        Effect.provideService(StdoutBytes, { write: (piece) => Effect.sync(() => void pieces.push(Buffer.from(piece))) }),
+        Effect.withConsole({ ...console, log: () => Effect.die("the byte writer printed through Console") })
+      )
+      expect(pieces.length).toBeGreaterThan(1)
+      for (const piece of pieces) expect(piece.at(-1)).toBe(10)
+      expect(Buffer.concat(pieces).toString("utf8")).toBe(`${lines.map((line) => `${line} — same tail`).join(",\n")}\n`)
     }))
 
   it("a table of 200,000 rows (Math.max(...rows) overflowed the stack past ~125,000)", () => {

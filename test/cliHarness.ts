@@ -1,6 +1,7 @@
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as Effect from "effect/Effect"
 import { main } from "../src/Cli.js"
+import { StdoutBytes } from "../src/Cli/Output.js"
 import { Terminal } from "../src/Cli/Terminal.js"
 import { makeSignalHub, ProcessSignals } from "../src/ProcessSignals.js"
 
@@ -30,8 +31,11 @@ export const runCliOn = (terminal: TerminalOptions, ...args: ReadonlyArray<strin
       log: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stdout.push(line.join(" "))),
       error: (...line: ReadonlyArray<unknown>) => Effect.sync(() => void stderr.push(line.join(" ")))
     }
+    // Pieces printed as bytes end with a newline: one entry per line, as `log` adds them.
+    const bytes = { write: (piece: Uint8Array) => Effect.sync(() => void stdout.push(new TextDecoder().decode(piece).replace(/\n$/, ""))) }
     const code = yield* main(args).pipe(
       Effect.withConsole(mock),
+      Effect.provideService(StdoutBytes, bytes),
       Effect.provide(NodeContext.layer),
       Effect.provide(ProcessSignals.layer(makeSignalHub())),
       Effect.provide(Terminal.layer({

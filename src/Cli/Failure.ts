@@ -11,7 +11,7 @@ import type { ConfigError, DrainInterrupted, DrainTimedOut, InvalidInput, Listen
 import { causeMessage, escapeControl } from "../Domain/Errors.js"
 import type { NotReady } from "../Domain/Health.js"
 import { ErrorReport } from "../Domain/Report.js"
-import { printJson } from "./Output.js"
+import { printJson, StdoutBytes } from "./Output.js"
 
 /** Exit codes of the `oneiric` CLI (DESIGN §7; docs/cli.md "Exit codes"). */
 const ExitCode = {
@@ -107,7 +107,14 @@ export const reportExit = <R>(program: Effect.Effect<void, CommandError | Valida
         : console.log,
       error: (...args) => Effect.sync(() => void (usageText += args.join(" ") + "\n"))
     }
-    const exit = yield* Effect.exit(Effect.withConsole(program, capturing))
+    const stdout = yield* StdoutBytes
+    // Plain output: the same stripping for what is printed as bytes (ESC is one byte in UTF-8; most pieces have none).
+    const plainBytes = {
+      write: (bytes: Uint8Array) =>
+        bytes.includes(0x1b) ? stdout.write(Buffer.from(new TextDecoder().decode(bytes).replace(ANSI, ""))) : stdout.write(bytes)
+    }
+    const captured = Effect.withConsole(program, capturing)
+    const exit = yield* Effect.exit(options.plain ? Effect.provideService(captured, StdoutBytes, plainBytes) : captured)
     if (Exit.isSuccess(exit)) return ExitCode.ok
     const outcome = outcomeOf(exit.cause, usageText)
     if (outcome === undefined) return ExitCode.interrupted
