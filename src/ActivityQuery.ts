@@ -25,12 +25,12 @@ const make = Effect.map(ActivityStore, (store): ActivityQueryService => ({
       const rows = yield* store.list({ domain: query.domain, state: query.state === "drained" ? "draining" : query.state })
       return buildReport(store.describe, rows, instances, now, query)
     }),
-  listing: (query = {}, options = {}) =>
+  listing: (query = {}) =>
     Effect.gen(function*() {
       if (store.listing === undefined || query.state !== undefined || query.key !== undefined) return null
       const now = yield* DateTime.now
       const instances = yield* store.instances
-      const stored = yield* store.listing({ domain: query.domain, widths: options.widths }, DateTime.toEpochMillis(now))
+      const stored = yield* store.listing({ domain: query.domain }, DateTime.toEpochMillis(now))
       return stored === null ? null : buildListing(store.describe, stored, instances, now)
     }),
   instances: Effect.gen(function*() {

@@ -106,7 +106,7 @@ export const makeSqliteDialect = (filename: string, busyTimeoutMs: number, descr
       // One read transaction on the native connection, held until the scope closes.
       listing: (filter, now) =>
         Effect.map(
-          Effect.acquireRelease(use((n) => n.listing(filter.domain, now, filter.widths === true)), (opened) => Effect.sync(opened.close)),
+          Effect.acquireRelease(use((n) => n.listing(filter.domain, now)), (opened) => Effect.sync(opened.close)),
           (opened) => opened.listing
         )
     }

@@ -66,7 +66,7 @@ export const activityCommand = Command.make("activity", options, (args) =>
           return yield* print(args.json, HistoryReport, report, describeHistory)
         }
         // Every row (no --state, no --key): streamed from the store's listing read, as the whole report prints.
-        const streamed = yield* Effect.scoped(Effect.flatMap(query.listing({ domain, state, key }, { widths: !args.json }), (listing) =>
+        const streamed = yield* Effect.scoped(Effect.flatMap(query.listing({ domain, state, key }), (listing) =>
           listing === null
             ? Effect.succeed(false)
             : args.json

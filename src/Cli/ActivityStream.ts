@@ -8,7 +8,6 @@ import * as Schema from "effect/Schema"
 import { listingEncoderSplit } from "../Domain/Encoder.js"
 import type { ListedRow, ReportListing } from "../Domain/Query.js"
 import { ActivityReport } from "../Domain/Report.js"
-import type { DomainListingStats } from "../Domain/Store.js"
 import { makeByteWriter, makeLineWriter } from "./Output.js"
 import { cell, tableLine } from "./Table.js"
 
@@ -74,37 +73,34 @@ export const printListingJson = (listing: ReportListing) =>
     yield* out.flush
   })
 
-const STATE_WIDTH = { paused: 6, drained: 7, draining: 8, noteOnly: 9, accepting: 9 } as const
-
-/**
- * The column widths of each domain's table, from the store's statistics; `null` when they do not say
- * (non-ASCII notes, a domain with work in flight where the draining/drained split decides the width).
- */
-const widthsOf = (d: DomainListingStats, busy: boolean): ReadonlyArray<number> | null => {
-  const w = d.widths
-  if (w === null || w.note === null || w.updatedBy === null) return null
-  let state = 5
-  if (d.paused > 0) state = Math.max(state, STATE_WIDTH.paused)
-  if (d.noteOnly > 0) state = Math.max(state, STATE_WIDTH.noteOnly)
-  if (d.accepting > 0) state = Math.max(state, STATE_WIDTH.accepting)
-  if (d.draining > 0) {
-    if (!busy) state = Math.max(state, STATE_WIDTH.drained)
-    else if (state < STATE_WIDTH.draining) return null
-  }
-  // In-flight counts below 100,000,000 fit under the header; UPDATED is "-" or a 20-character time.
-  return [Math.max(3, w.key), state, 8, Math.max(4, w.note), w.anyUpdatedAt ? 20 : 7, Math.max(2, w.updatedBy)]
-}
+/** Times the table prints as `toISOString` does, as the whole report prints them: the years 0000–9999. */
+const MIN_TIME = -62_167_219_200_000
+const MAX_TIME = 253_402_300_799_999
+const printable = (ms: number | null) => ms === null || (Number.isInteger(ms) && ms >= MIN_TIME && ms <= MAX_TIME)
 
 const HEADERS = ["KEY", "STATE", "INFLIGHT", "NOTE", "UPDATED", "BY", "EXPIRES"]
 
 /**
- * `activity` as text, as the table of the whole report prints it; `false` (nothing printed) when the
- * statistics cannot give the column widths: print the whole report then.
+ * One domain's table, read before it is printed: the keys as bytes one after the other (ASCII: the listing
+ * reads no other), where each ends, each row's cells after the key as an index into `distinct` (a run of rows
+ * with equal cells shares one), and the column widths. Numbers and bytes, not 100,000 retained strings.
+ */
+interface Section {
+  readonly domain: string
+  keys: Buffer
+  readonly keyEnds: Array<number>
+  readonly cellsOf: Array<number>
+  readonly distinct: Array<ReadonlyArray<string>>
+  readonly widths: Array<number>
+}
+/**
+ * `activity` as text, as the table of the whole report prints it. Two passes: the rows are read first (each
+ * row's key, and its cells when they differ from the row before's: a bulk pause keeps one array), measured as
+ * the table measures them, then printed. `false` (nothing printed) for a time the table would not print as
+ * the whole report does: print the whole report then.
  */
 export const printListingText = (listing: ReportListing) =>
   Effect.gen(function*() {
-    const widths = listing.domains.map((d) => widthsOf(d, listing.busy.has(d.domain)))
-    if (widths.some((w) => w === null)) return false
     const { head } = listing
     if (listing.domains.length === 0) {
       yield* out1(`Every key is accepting work (no paused, draining or noted keys in ${head.store}).`)
@@ -120,50 +116,70 @@ export const printListingText = (listing: ReportListing) =>
       }
       return shown
     }
+    const sections: Array<Section> = []
+    let section: Section | undefined
+    let at = 0
+    let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
+    for (let rows = listing.next(BATCH); rows !== undefined; rows = listing.next(BATCH)) {
+      for (const e of rows) {
+        if (section === undefined || e.domain !== section.domain) {
+          section = { domain: e.domain, keys: Buffer.allocUnsafe(1 << 16), keyEnds: [], cellsOf: [], distinct: [], widths: HEADERS.map((h) => h.length) }
+          sections.push(section)
+          at = 0
+        }
+        if (!printable(e.updatedAt) || !printable(e.expiresAt)) return false
+        const by = e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)
+        if (
+          section.distinct.length === 0 || e.state !== last.state || e.inflight !== last.inflight || e.note !== last.note ||
+          e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
+        ) {
+          last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
+          const cells = [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)]
+          for (let i = 0; i < cells.length; i++) section.widths[i + 1] = Math.max(section.widths[i + 1]!, cells[i]!.length)
+          section.distinct.push(cells)
+        }
+        if (at + e.key.length > section.keys.length) {
+          const larger = Buffer.allocUnsafe(Math.max(2 * section.keys.length, at + e.key.length))
+          section.keys.copy(larger, 0, 0, at)
+          section.keys = larger
+        }
+        at += section.keys.write(e.key, at, "latin1")
+        section.keyEnds.push(at)
+        section.cellsOf.push(section.distinct.length - 1)
+        if (e.key.length > section.widths[0]!) section.widths[0] = e.key.length
+      }
+    }
     const out = makeByteWriter()
     const line = (text: string) => {
       out.text(text)
       out.endLine()
     }
-    let at = -1
-    let columns: ReadonlyArray<number> = []
-    const start = (index: number) => {
-      const { domain } = listing.domains[index]!
+    for (let index = 0; index < sections.length; index++) {
+      const { domain, keys, keyEnds, cellsOf, distinct, widths } = sections[index]!
       const counts = head.domains[domain]!.counts
       // Sections are separated by an empty line.
       line(`${index > 0 ? "\n" : ""}${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
-      columns = widths[index]!
-      line(tableLine(columns, HEADERS))
-    }
-    let suffix: string | undefined
-    let suffixBytes: Buffer | undefined
-    let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
-    let rows = listing.next(BATCH)
-    while (rows !== undefined) {
-      for (const e of rows) {
-        if (at < 0 || e.domain !== listing.domains[at]!.domain) {
-          start(++at)
-          suffix = undefined
+      line(tableLine(widths, HEADERS))
+      const rest = widths.slice(1)
+      // What follows a key (its padding, then the cells), encoded once for each run of rows that share the cells
+      // and each key length: in a bulk pause most lines cost a copy of their key and one more copy.
+      let shared = -1
+      let suffix = ""
+      const encoded = new Map<number, Buffer>()
+      for (let i = 0, start = 0; i < keyEnds.length; start = keyEnds[i++]!) {
+        if (cellsOf[i] !== shared) {
+          shared = cellsOf[i]!
+          suffix = tableLine(rest, distinct[shared]!)
+          encoded.clear()
         }
-        const by = e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)
-        // What follows the key is the previous line's while its cells are (a bulk pause: most lines).
-        if (
-          suffix === undefined || e.state !== last.state || e.inflight !== last.inflight || e.note !== last.note ||
-          e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
-        ) {
-          last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
-          suffix = tableLine(columns.slice(1), [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)])
-          suffixBytes = undefined
-          out.text(`${e.key.padEnd(columns[0]!)}  ${suffix}`)
-        } else {
-          // Encoded to bytes once it repeats.
-          out.text(`${e.key.padEnd(columns[0]!)}  `)
-          out.bytes(suffixBytes ??= Buffer.from(suffix))
-        }
+        const pad = widths[0]! - (keyEnds[i]! - start)
+        let after = encoded.get(pad)
+        if (after === undefined) encoded.set(pad, after = Buffer.from(`${" ".repeat(pad + 2)}${suffix}`))
+        out.range(keys, start, keyEnds[i]!)
+        out.bytes(after)
         out.endLine()
+        if (i % BATCH === BATCH - 1) yield* out.drain
       }
-      yield* out.drain
-      rows = listing.next(BATCH)
     }
     line(`\ntotal: ${head.totals.paused} paused, ${head.totals.draining} draining, ${head.totals.noteOnly} note-only`)
     yield* out.flush

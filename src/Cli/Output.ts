@@ -127,6 +127,11 @@ export const makeByteWriter = (size = 1 << 20) => {
       room(bytes.length)
       at += bytes.copy(buffer, at)
     },
+    /** `bytes[start, end)` (part of a line): a few bytes (a key), copied one by one; `copy` would make a view of them first. */
+    range: (bytes: Buffer, start: number, end: number): void => {
+      room(end - start)
+      for (let i = start; i < end; i++) buffer[at++] = bytes[i]!
+    },
     /** Ends the line. */
     endLine: (): void => {
       room(1)

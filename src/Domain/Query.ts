@@ -28,7 +28,7 @@ export interface ListedRow extends ListingFields {
  */
 export interface ReportListing {
   readonly head: ActivityReport
-  /** The store's statistics of each listed domain (column widths for the text table). */
+  /** The store's statistics of each listed domain. */
   readonly domains: ReadonlyArray<DomainListingStats>
   /** The domains in which a live instance reports work in flight (elsewhere every `inflight` is 0). */
   readonly busy: ReadonlySet<Domain>
@@ -44,9 +44,8 @@ export interface ActivityQueryService {
   /**
    * The same report streamed from the store's listing read (held open until the scope closes), or `null` when
    * the store has none or the query needs the filters of `report` (`state`, `key`): then use `report`.
-   * `widths`: the statistics also give the column widths of the text table (a little more work).
    */
-  readonly listing: (query?: ReportQuery, options?: { readonly widths?: boolean }) => Effect.Effect<ReportListing | null, StoreUnavailable, Scope.Scope>
+  readonly listing: (query?: ReportQuery) => Effect.Effect<ReportListing | null, StoreUnavailable, Scope.Scope>
   /** Every process that published itself in the store: applied position, heartbeat age, in-flight counts. */
   readonly instances: Effect.Effect<InstancesReport, StoreUnavailable>
   /** The transitions, newest first. */

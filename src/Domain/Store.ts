@@ -52,10 +52,9 @@ export interface ListFilter {
   readonly state?: ActivityState | undefined
 }
 
-/** Which rows a listing reads, and whether its statistics include the column widths of a table. */
+/** Which rows a listing reads. */
 export interface ListingFilter {
   readonly domain?: Domain | undefined
-  readonly widths?: boolean | undefined
 }
 
 /** A range of key lengths, in characters, both ends included. */
@@ -133,7 +132,7 @@ export type StoredRow = readonly [
 
 /**
  * What a listing knows of one domain's rows before reading them: the counts of each own state (an expired
- * row counts as `accepting`) and, when asked for, the column widths of a table of them.
+ * row counts as `accepting`).
  */
 export interface DomainListingStats {
   readonly domain: Domain
@@ -142,22 +141,13 @@ export interface DomainListingStats {
   readonly draining: number
   readonly noteOnly: number
   readonly accepting: number
-  readonly widths: ListingWidths | null
 }
 
-/** The longest key, note and `updated_by` in UTF-16 code units; `null` when not plain ASCII (measure it yourself). */
-export interface ListingWidths {
-  readonly key: number
-  readonly note: number | null
-  /** Of `updated_by`, or `(original)` for the original's writes (legacy source, no actor). */
-  readonly updatedBy: number | null
-  readonly anyUpdatedAt: boolean
-}
 
 /**
  * Every row of a listing, read in one snapshot without building an entry per row: the statistics first,
  * then the rows, sorted by domain then key, in batches. Only for rows the store holds in its regular shape
- * (typed columns, ASCII keys, times within the years 0–9999); otherwise `listing` answers
+ * (integer flags and expiry, ASCII keys); otherwise `listing` answers
  * `null` and the reader uses `list`.
  */
 export interface StoredListing {

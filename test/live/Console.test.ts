@@ -215,10 +215,11 @@ describe("the operator console in a browser", () => {
     expect(await page.isVisible("#confirm")).toBe(false)
     expect(await worker.send({ op: "try", domain: "event", key: "bulk.x" })).toMatchObject({ accepted: true })
 
-    // Live drain progress: work in flight in the worker, then done.
-    expect(await worker.send({ op: "work", domain: "task", key: "drain.job", ms: 1_500 })).toMatchObject({ accepted: true })
+    // Live drain progress: work in flight in the worker (held until the test releases it), then done.
+    expect(await worker.send({ op: "work", domain: "task", key: "drain.job", hold: "drain.job" })).toMatchObject({ accepted: true })
     await act(page, { action: "drain", domain: "task", key: "drain.job", note: "draining", by: "page-op" })
     await expect.poll(() => page.textContent("#drain-text"), { timeout: 5_000 }).toMatch(/^task\/drain\.job: 1 in flight on 2 live instance/)
+    expect(await worker.send({ op: "release", hold: "drain.job" })).toMatchObject({ released: true })
     await expect.poll(() => page.textContent("#drain-text"), { timeout: 10_000 }).toMatch(/^task\/drain\.job is drained: nothing in flight on 2 live instance/)
     expect(await worker.send({ op: "try", domain: "task", key: "drain.job" })).toMatchObject({ accepted: false, state: "draining" })
     expect(errors).toEqual([])
