@@ -50,5 +50,5 @@ export const buildListing = (store: string, stored: StoredListing, instances: Re
     }
     return listed
   }
-  return { head: new ActivityReport({ store, domains, totals }), domains: stored.domains, busy, next }
+  return { head: new ActivityReport({ store, domains, totals }), domains: stored.domains, next }
 }

@@ -93,6 +93,7 @@ interface Section {
   readonly distinct: Array<ReadonlyArray<string>>
   readonly widths: Array<number>
 }
+
 /**
  * `activity` as text, as the table of the whole report prints it. Two passes: the rows are read first (each
  * row's key, and its cells when they differ from the row before's: a bulk pause keeps one array), measured as

@@ -30,8 +30,6 @@ export interface ReportListing {
   readonly head: ActivityReport
   /** The store's statistics of each listed domain. */
   readonly domains: ReadonlyArray<DomainListingStats>
-  /** The domains in which a live instance reports work in flight (elsewhere every `inflight` is 0). */
-  readonly busy: ReadonlySet<Domain>
   /** The next entries (at most `max`), or `undefined` when there are no more. */
   readonly next: (max: number) => ReadonlyArray<ListedRow> | undefined
 }
