@@ -11,10 +11,10 @@ export const maxEditsFor = (word: string): number => (word.length <= 2 ? 0 : Mat
 /** ASCII letters compared without case (keys and option names are ASCII; anything else as is). */
 const fold = (code: number) => (code >= 65 && code <= 90 ? code | 0x20 : code)
 
-/** The edit distance between `a` and `b`, ignoring ASCII case, if it is at most `limit`; else `limit + 1`. */
 /** Three rows of the table, reused from call to call: comparing 100,000 keys allocates nothing. */
 let rows: [Int32Array, Int32Array, Int32Array] = [new Int32Array(64), new Int32Array(64), new Int32Array(64)]
 
+/** The edit distance between `a` and `b`, ignoring ASCII case, if it is at most `limit`; else `limit + 1`. */
 export const distanceWithin = (a: string, b: string, limit: number): number => {
   if (Math.abs(a.length - b.length) > limit) return limit + 1
   if (a === b) return 0
