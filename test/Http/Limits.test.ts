@@ -24,6 +24,18 @@ const hold = (port: number): Promise<Held> =>
     socket.once("error", reject)
   })
 
+/**
+ * `promise`, or a failure that says what was still pending (`pending()`) after `ms`: a hang reads as which
+ * sockets never connected or were never cut, not as the test's timeout.
+ */
+const within = <A>(ms: number, promise: Promise<A>, pending: () => string): Promise<A> => {
+  let timer: NodeJS.Timeout | undefined
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms: ${pending()}`)), ms)
+  })
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer))
+}
+
 const limits = { headersTimeoutMs: 400, requestTimeoutMs: 800, keepAliveTimeoutMs: 300, maxConnections: 20 }
 
 describe("HTTP server limits", () => {
@@ -35,13 +47,18 @@ describe("HTTP server limits", () => {
       // waited on the kernel's backoff, not on the server. Each is still timed from before its connect.
       const idle: Array<Held> = []
       for (let batch = 0; batch < 200 / 25; batch++) {
-        idle.push(...(yield* Effect.promise(() => Promise.all(Array.from({ length: 25 }, () => hold(port))))))
+        const connecting = Array.from({ length: 25 }, () => hold(port))
+        let connected = 0
+        for (const c of connecting) void c.then(() => connected++, () => undefined)
+        idle.push(...(yield* Effect.promise(() => within(20_000, Promise.all(connecting), () => `batch ${batch}: ${connected} of 25 connected`))))
       }
       const slow = yield* Effect.promise(() => hold(port))
       // A byte every 100 ms: the headers would take ~3 s.
       const drip = setInterval(() => slow.socket.write("G"), 100)
-      const cut = yield* Effect.promise(() => Promise.all([...idle.map((h) => h.closed), slow.closed]))
-      clearInterval(drip)
+      const open = () => `${idle.filter((h) => !h.socket.destroyed).length} of 200 idle sockets open, the slow one ${slow.socket.destroyed ? "closed" : "open"}`
+      const cut = yield* Effect.promise(() => within(20_000, Promise.all([...idle.map((h) => h.closed), slow.closed]), open)).pipe(
+        Effect.ensuring(Effect.sync(() => clearInterval(drip)))
+      )
       // Deadline 400 ms, checked every 250 ms: cut well inside 2 s (the test's bound), however loaded the machine.
       expect(Math.max(...cut)).toBeLessThan(2_000)
       expect(Math.min(...cut)).toBeGreaterThanOrEqual(300)
