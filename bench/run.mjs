@@ -6,7 +6,8 @@
 //
 // --quick          every script with --quick; the whole run fits in 60 s on a 2-core machine (CI runs this), plus
 //                  about 1.5 min for the two PostgreSQL scripts (pg-*, each skipped without a server: bench/pg-lib.mjs)
-//                  and about 30 s for activity-read (100,000 keys: python3 baseline, activity --json, text, 3 runs each)
+//                  about 30 s for activity-read (100,000 keys: python3 baseline, activity --json, text, 3 runs each)
+//                  and about 15 s for console-paint (Chromium, 3 loads of the console at 10,000 keys)
 // --strict         exit 1 when any figure FAILs or a script errors (default: exit 0 always: reporting, not gating)
 // --only a,b       only these scripts (e.g. drain,health-writer); for development: bench/results.json is not written
 // --quick-scale S  BENCH_QUICK_SCALE for the scripts in --quick mode (default 0.4): scales their repetition counts
@@ -361,6 +362,26 @@ const SCRIPTS = [
           vs_python: j.text_vs_python
         })
       ]
+    }
+  },
+  {
+    name: "console-paint",
+    file: "console-paint.mjs",
+    limit: [60, 180],
+    figures: (j) => {
+      if (j.skipped) return [figure({ id: "console.first_paint", name: "console first paint", unit: "ms", median: null, verdict: "skipped", note: j.skipped })]
+      return [figure({
+        id: "console.first_paint",
+        name: `Console first paint, ${n0(j.keys)} keys [the empty page's first paint]`,
+        description: "oneiric run's console in headless Chromium, a fresh tab per load: navigation start to the key count painted (Element Timing), vs the page's first contentful paint in the same load",
+        unit: "ms",
+        n: j.painted.n,
+        median: j.painted.p50,
+        p99: j.painted.p99,
+        baseline: j.shell.p50,
+        target: `<= ${j.target_ms} ms`,
+        verdict: j.verdict
+      })]
     }
   },
   {

@@ -21,6 +21,7 @@ import type { ActivityKey } from "../src/Domain/ActivityKey.js"
 import type { Domain } from "../src/Domain/Domain.js"
 import { listingEncoder, listingFields } from "../src/Domain/Encoder.js"
 import { InflightCount, InstanceReport } from "../src/Domain/Instance.js"
+import type { ReportListing } from "../src/Domain/Query.js"
 import { ActivityListing, ActivityReport } from "../src/Domain/Report.js"
 import { runCli } from "./cliHarness.js"
 import { tempDir } from "./helpers.js"
@@ -185,12 +186,12 @@ const expected = (filename: string, domain?: Domain) =>
     return { json: JSON.stringify(Schema.encodeSync(ActivityReport)(report), null, 2), text: describeActivity(report), streamed: listing !== null }
   }).pipe(Effect.provide(ActivityQuery.layer.pipe(Layer.provideMerge(ActivityStore.layerSqlite({ filename })))))
 
-/** `printListingText` over the store's listing: whether it printed, and what. */
-const streamText = (filename: string) =>
+/** `printListingText` over the store's listing (as `adjust` leaves it): whether it printed, and what. */
+const streamText = (filename: string, adjust: (listing: ReportListing) => ReportListing = (listing) => listing) =>
   Effect.gen(function*() {
     const pieces: Array<Buffer> = []
     const streamed = yield* Effect.scoped(Effect.flatMap(ActivityQuery, (q) => q.listing({})).pipe(
-      Effect.flatMap((listing) => (listing === null ? Effect.succeed(false) : printListingText(listing)))
+      Effect.flatMap((listing) => (listing === null ? Effect.succeed(false) : printListingText(adjust(listing))))
     )).pipe(Effect.provideService(StdoutBytes, { write: (piece) => Effect.sync(() => void pieces.push(Buffer.from(piece))) }))
     return { streamed, text: Buffer.concat(pieces).toString("utf8") }
   }).pipe(Effect.provide(ActivityQuery.layer.pipe(Layer.provideMerge(ActivityStore.layerSqlite({ filename })))))
@@ -285,6 +286,21 @@ describe("activity streamed from the SQLite store's listing read", () => {
       const want = yield* expected(filename)
       expect(want.text).toContain("carrier \"outage\" — see ticket ✓")
       expect(yield* streamText(filename)).toEqual({ streamed: true, text: `${want.text}\n` })
+    }))
+
+  it.live("long keys, and a count of rows short of the rows read: the table grows its room and prints the same", () =>
+    Effect.gen(function*() {
+      const { filename } = yield* setUp((db) => {
+        db.exec("INSERT INTO oneiric_writing (writing) VALUES (1)")
+        const insert = db.prepare("INSERT INTO activity (domain, key, paused, draining) VALUES ('service', ?, 1, 0)")
+        // Up to 200 characters: far more than the room a domain's count of rows makes for its keys.
+        for (let i = 0; i < 600; i++) insert.run(`${"long.".repeat(i % 40)}${i}`)
+        db.exec("DELETE FROM oneiric_writing")
+      })
+      const want = `${(yield* expected(filename)).text}\n`
+      expect(yield* streamText(filename)).toEqual({ streamed: true, text: want })
+      const short = (listing: ReportListing): ReportListing => ({ ...listing, domains: listing.domains.map((d) => ({ ...d, entries: 1 })) })
+      expect(yield* streamText(filename, short)).toEqual({ streamed: true, text: want })
     }))
 
   it.live("--state and --key keep the whole report (and the memory store has no listing read)", () =>

@@ -83,22 +83,61 @@ const HEADERS = ["KEY", "STATE", "INFLIGHT", "NOTE", "UPDATED", "BY", "EXPIRES"]
 /**
  * One domain's table, read before it is printed: the keys as bytes one after the other (ASCII: the listing
  * reads no other), where each ends, each row's cells after the key as an index into `distinct` (a run of rows
- * with equal cells shares one), and the column widths. Numbers and bytes, not 100,000 retained strings.
+ * with equal cells shares one), and the column widths. Bytes and typed arrays sized from the store's count of
+ * the domain's rows, not 100,000 retained strings or numbers for the garbage collector to copy.
  */
 interface Section {
   readonly domain: string
+  /** Rows read. */
+  rows: number
   keys: Buffer
-  readonly keyEnds: Array<number>
-  readonly cellsOf: Array<number>
+  keyEnds: Uint32Array
+  cellsOf: Uint32Array
   readonly distinct: Array<ReadonlyArray<string>>
   readonly widths: Array<number>
 }
 
+/** Room for the keys of a domain of `entries` rows: most keys are shorter than this. */
+const KEY_BYTES = 16
+
+const newSection = (domain: string, entries: number): Section => ({
+  domain,
+  rows: 0,
+  keys: Buffer.allocUnsafe(Math.max(1, entries) * KEY_BYTES),
+  keyEnds: new Uint32Array(Math.max(1, entries)),
+  cellsOf: new Uint32Array(Math.max(1, entries)),
+  distinct: [],
+  widths: HEADERS.map((h) => h.length)
+})
+
+/** Makes room in `section` for one more row whose key has `keyLength` bytes (the store's count was short, or the keys long). */
+const grow = (section: Section, keyLength: number) => {
+  const used = section.rows === 0 ? 0 : section.keyEnds[section.rows - 1]!
+  if (used + keyLength > section.keys.length) {
+    const keys = Buffer.allocUnsafe(Math.max(2 * section.keys.length, used + keyLength))
+    section.keys.copy(keys, 0, 0, used)
+    section.keys = keys
+  }
+  if (section.rows === section.keyEnds.length) {
+    const keyEnds = new Uint32Array(2 * section.rows)
+    keyEnds.set(section.keyEnds)
+    section.keyEnds = keyEnds
+    const cellsOf = new Uint32Array(2 * section.rows)
+    cellsOf.set(section.cellsOf)
+    section.cellsOf = cellsOf
+  }
+}
+
+type ByteWriter = ReturnType<typeof makeByteWriter>
+
 /**
- * `activity` as text, as the table of the whole report prints it. Two passes: the rows are read first (each
- * row's key, and its cells when they differ from the row before's: a bulk pause keeps one array), measured as
- * the table measures them, then printed. `false` (nothing printed) for a time the table would not print as
- * the whole report does: print the whole report then.
+ * `activity` as text, as the table of the whole report prints it. Two passes: the rows are read and measured
+ * first (`readSections`), then printed. `false` (nothing printed) for a time the table would not print as the
+ * whole report does: print the whole report then.
+ *
+ * The loops over 100,000 rows are plain functions, not this generator's body: V8 optimises a loop in a
+ * generator late, and one this large more than once (four compilations, measured), which made the table
+ * cost more CPU than `--json`.
  */
 export const printListingText = (listing: ReportListing) =>
   Effect.gen(function*() {
@@ -107,85 +146,104 @@ export const printListingText = (listing: ReportListing) =>
       yield* out1(`Every key is accepting work (no paused, draining or noted keys in ${head.store}).`)
       return true
     }
-    const times = new Map<number, string>()
-    const when = (ms: number | null) => {
-      if (ms === null) return "-"
-      let shown = times.get(ms)
-      if (shown === undefined) {
-        shown = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
-        if (times.size < 10_000) times.set(ms, shown)
-      }
-      return shown
-    }
-    const sections: Array<Section> = []
-    let section: Section | undefined
-    let at = 0
-    let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
-    for (let rows = listing.next(BATCH); rows !== undefined; rows = listing.next(BATCH)) {
-      for (const e of rows) {
-        if (section === undefined || e.domain !== section.domain) {
-          section = { domain: e.domain, keys: Buffer.allocUnsafe(1 << 16), keyEnds: [], cellsOf: [], distinct: [], widths: HEADERS.map((h) => h.length) }
-          sections.push(section)
-          at = 0
-        }
-        if (!printable(e.updatedAt) || !printable(e.expiresAt)) return false
-        const by = e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)
-        if (
-          section.distinct.length === 0 || e.state !== last.state || e.inflight !== last.inflight || e.note !== last.note ||
-          e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
-        ) {
-          last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
-          const cells = [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)]
-          for (let i = 0; i < cells.length; i++) section.widths[i + 1] = Math.max(section.widths[i + 1]!, cells[i]!.length)
-          section.distinct.push(cells)
-        }
-        if (at + e.key.length > section.keys.length) {
-          const larger = Buffer.allocUnsafe(Math.max(2 * section.keys.length, at + e.key.length))
-          section.keys.copy(larger, 0, 0, at)
-          section.keys = larger
-        }
-        at += section.keys.write(e.key, at, "latin1")
-        section.keyEnds.push(at)
-        section.cellsOf.push(section.distinct.length - 1)
-        if (e.key.length > section.widths[0]!) section.widths[0] = e.key.length
-      }
-    }
+    const sections = readSections(listing)
+    if (sections === false) return false
     const out = makeByteWriter()
     const line = (text: string) => {
       out.text(text)
       out.endLine()
     }
     for (let index = 0; index < sections.length; index++) {
-      const { domain, keys, keyEnds, cellsOf, distinct, widths } = sections[index]!
-      const counts = head.domains[domain]!.counts
+      const section = sections[index]!
+      const counts = head.domains[section.domain]!.counts
       // Sections are separated by an empty line.
-      line(`${index > 0 ? "\n" : ""}${domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
-      line(tableLine(widths, HEADERS))
-      const rest = widths.slice(1)
-      // What follows a key (its padding, then the cells), encoded once for each run of rows that share the cells
-      // and each key length: in a bulk pause most lines cost a copy of their key and one more copy.
-      let shared = -1
-      let suffix = ""
-      const encoded = new Map<number, Buffer>()
-      for (let i = 0, start = 0; i < keyEnds.length; start = keyEnds[i++]!) {
-        if (cellsOf[i] !== shared) {
-          shared = cellsOf[i]!
-          suffix = tableLine(rest, distinct[shared]!)
-          encoded.clear()
-        }
-        const pad = widths[0]! - (keyEnds[i]! - start)
-        let after = encoded.get(pad)
-        if (after === undefined) encoded.set(pad, after = Buffer.from(`${" ".repeat(pad + 2)}${suffix}`))
-        out.range(keys, start, keyEnds[i]!)
-        out.bytes(after)
-        out.endLine()
-        if (i % BATCH === BATCH - 1) yield* out.drain
+      line(`${index > 0 ? "\n" : ""}${section.domain}: ${counts.paused} paused, ${counts.draining} draining, ${counts.noteOnly} note-only`)
+      line(tableLine(section.widths, HEADERS))
+      const printRows = rowPrinter(section, out)
+      for (let from = 0; from < section.rows; from += BATCH) {
+        printRows(from, Math.min(from + BATCH, section.rows))
+        yield* out.drain
       }
     }
     line(`\ntotal: ${head.totals.paused} paused, ${head.totals.draining} draining, ${head.totals.noteOnly} note-only`)
     yield* out.flush
     return true
   })
+
+/** Every row of the listing, read into one `Section` per domain and measured; `false` at a time the table would not print. */
+const readSections = (listing: ReportListing): Array<Section> | false => {
+  const times = new Map<number, string>()
+  const when = (ms: number | null) => {
+    if (ms === null) return "-"
+    let shown = times.get(ms)
+    if (shown === undefined) {
+      shown = new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z")
+      if (times.size < 10_000) times.set(ms, shown)
+    }
+    return shown
+  }
+  const entries = new Map(listing.domains.map((d) => [d.domain, d.entries]))
+  const sections: Array<Section> = []
+  let section: Section | undefined
+  let at = 0
+  let last = { state: "", inflight: 0, note: null as string | null, updatedAt: null as number | null, by: null as string | null, expiresAt: null as number | null }
+  for (let rows = listing.next(BATCH); rows !== undefined; rows = listing.next(BATCH)) {
+    for (const e of rows) {
+      if (section === undefined || e.domain !== section.domain) {
+        section = newSection(e.domain, entries.get(e.domain) ?? 0)
+        sections.push(section)
+        at = 0
+      }
+      if (!printable(e.updatedAt) || !printable(e.expiresAt)) return false
+      const by = e.updatedBy ?? (e.source === "legacy" ? "(original)" : null)
+      if (
+        section.distinct.length === 0 || e.state !== last.state || e.inflight !== last.inflight || e.note !== last.note ||
+        e.updatedAt !== last.updatedAt || by !== last.by || e.expiresAt !== last.expiresAt
+      ) {
+        last = { state: e.state, inflight: e.inflight, note: e.note, updatedAt: e.updatedAt, by, expiresAt: e.expiresAt }
+        const cells = [e.state, String(e.inflight), cell(e.note), when(e.updatedAt), cell(by), when(e.expiresAt)]
+        for (let i = 0; i < cells.length; i++) section.widths[i + 1] = Math.max(section.widths[i + 1]!, cells[i]!.length)
+        section.distinct.push(cells)
+      }
+      const key = e.key
+      if (section.rows === section.keyEnds.length || at + key.length > section.keys.length) grow(section, key.length)
+      // An ASCII key, a few characters: a loop is cheaper than a call into `Buffer.write`.
+      const keys = section.keys
+      for (let i = 0; i < key.length; i++) keys[at++] = key.charCodeAt(i)
+      section.keyEnds[section.rows] = at
+      section.cellsOf[section.rows++] = section.distinct.length - 1
+      if (key.length > section.widths[0]!) section.widths[0] = key.length
+    }
+  }
+  return sections
+}
+
+/**
+ * Prints rows `[from, to)` of `section`. What follows a key (its padding, then the cells) is encoded once for
+ * each run of rows that share the cells and each key length: in a bulk pause most lines cost a copy of their
+ * key and one more copy.
+ */
+const rowPrinter = ({ cellsOf, distinct, keyEnds, keys, widths }: Section, out: ByteWriter) => {
+  const rest = widths.slice(1)
+  let shared = -1
+  let suffix = ""
+  const encoded = new Map<number, Buffer>()
+  return (from: number, to: number): void => {
+    for (let i = from, start = from === 0 ? 0 : keyEnds[from - 1]!; i < to; start = keyEnds[i++]!) {
+      if (cellsOf[i] !== shared) {
+        shared = cellsOf[i]!
+        suffix = tableLine(rest, distinct[shared]!)
+        encoded.clear()
+      }
+      const pad = widths[0]! - (keyEnds[i]! - start)
+      let after = encoded.get(pad)
+      if (after === undefined) encoded.set(pad, after = Buffer.from(`${" ".repeat(pad + 2)}${suffix}`))
+      out.range(keys, start, keyEnds[i]!)
+      out.bytes(after)
+      out.endLine()
+    }
+  }
+}
 
 const out1 = (text: string) => {
   const out = makeLineWriter()

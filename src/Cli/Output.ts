@@ -125,7 +125,9 @@ export const makeByteWriter = (size = 1 << 20) => {
     /** Bytes already encoded (part of a line). */
     bytes: (bytes: Buffer): void => {
       room(bytes.length)
-      at += bytes.copy(buffer, at)
+      // `set`, not `copy`: the same copy without `copy`'s checks of its arguments, on every line of a listing.
+      buffer.set(bytes, at)
+      at += bytes.length
     },
     /** `bytes[start, end)` (part of a line): a few bytes (a key), copied one by one; `copy` would make a view of them first. */
     range: (bytes: Buffer, start: number, end: number): void => {
