@@ -100,19 +100,24 @@ interface Section {
 /** Room for the keys of a domain of `entries` rows: most keys are shorter than this. */
 const KEY_BYTES = 16
 
-const newSection = (domain: string, entries: number): Section => ({
-  domain,
-  rows: 0,
-  keys: Buffer.allocUnsafe(Math.max(1, entries) * KEY_BYTES),
-  keyEnds: new Uint32Array(Math.max(1, entries)),
-  cellsOf: new Uint32Array(Math.max(1, entries)),
-  distinct: [],
-  widths: HEADERS.map((h) => h.length)
-})
+const newSection = (domain: string, entries: number): Section => {
+  const room = Math.max(1, entries)
+  return {
+    domain,
+    rows: 0,
+    keys: Buffer.allocUnsafe(room * KEY_BYTES),
+    keyEnds: new Uint32Array(room),
+    cellsOf: new Uint32Array(room),
+    distinct: [],
+    widths: HEADERS.map((h) => h.length)
+  }
+}
 
-/** Makes room in `section` for one more row whose key has `keyLength` bytes (the store's count was short, or the keys long). */
-const grow = (section: Section, keyLength: number) => {
-  const used = section.rows === 0 ? 0 : section.keyEnds[section.rows - 1]!
+/**
+ * Makes room in `section`, whose keys fill `used` bytes, for one more row whose key has `keyLength` bytes (the
+ * store's count was short, or the keys long).
+ */
+const grow = (section: Section, used: number, keyLength: number) => {
   if (used + keyLength > section.keys.length) {
     const keys = Buffer.allocUnsafe(Math.max(2 * section.keys.length, used + keyLength))
     section.keys.copy(keys, 0, 0, used)
@@ -206,7 +211,7 @@ const readSections = (listing: ReportListing): Array<Section> | false => {
         section.distinct.push(cells)
       }
       const key = e.key
-      if (section.rows === section.keyEnds.length || at + key.length > section.keys.length) grow(section, key.length)
+      if (section.rows === section.keyEnds.length || at + key.length > section.keys.length) grow(section, at, key.length)
       // An ASCII key, a few characters: a loop is cheaper than a call into `Buffer.write`.
       const keys = section.keys
       for (let i = 0; i < key.length; i++) keys[at++] = key.charCodeAt(i)
